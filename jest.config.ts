@@ -1,0 +1,14 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/shared', '<rootDir>/statemachines', '<rootDir>/functions', '<rootDir>/local', '<rootDir>/examples'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  moduleNameMapper: { '^@shared/(.*)$': '<rootDir>/shared/src/$1' },
+  setupFiles: ['<rootDir>/local/polyfills.ts'],
+  testTimeout: 30_000,
+};
+
+export default config;

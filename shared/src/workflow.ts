@@ -1,0 +1,435 @@
+/**
+ * The workflow graph: the single source of truth for what a person draws and what the compiler
+ * turns into a Step Functions state machine.
+ *
+ * Nodes and edges are keyed by immutable ids (labels are only data). Node configs are a
+ * discriminated union on `type`. Values in configs may reference upstream results with
+ * `{{nodes.<id>.output...}}` or the execution input with `{{input...}}` (see template.ts).
+ *
+ * @example
+ * ```ts
+ * const wf: Workflow = {
+ *   schemaVersion: 1,
+ *   metadata: { name: 'hello' },
+ *   settings: { type: 'STANDARD' },
+ *   nodes: [
+ *     { id: 'start', type: 'start', config: {} },
+ *     { id: 'greet', type: 'transform', config: { mode: 'mapping', mapping: { text: 'Hi {{input.name}}' } } },
+ *     { id: 'end', type: 'end', config: {} },
+ *   ],
+ *   edges: [
+ *     { id: 'e1', source: 'start', target: 'greet' },
+ *     { id: 'e2', source: 'greet', target: 'end' },
+ *   ],
+ * };
+ * ```
+ */
+import { z } from 'zod';
+import { RetryableErrorClasses, type RetryableErrorClass } from './errors';
+
+/** The current stored-workflow schema version. Bump it (with a migration) on any breaking change. */
+export const WORKFLOW_SCHEMA_VERSION = 1 as const;
+
+/** Limits that keep the compiler, the editor and Step Functions within bounds. */
+export const WorkflowLimits = {
+  maxNodes: 20_000,
+  maxEdges: 60_000,
+  /** Maximum nesting depth of any JSON value in a workflow document. */
+  maxDepth: 64,
+  maxStringLength: 262_144,
+  /** Step Functions' maximum execution duration for EXPRESS workflows. */
+  expressMaxSeconds: 300,
+  /** Standard workflows run for at most one year. */
+  standardMaxSeconds: 31_536_000,
+} as const;
+
+/** Node ids double as state names and reference keys, so they are identifier-safe. */
+export const nodeIdSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and use only letters, digits and _ (at most 64)');
+export const edgeIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 of letters, digits, _ . : -');
+
+/** An arbitrary JSON Schema document (validated as a JSON object; checked deeper by the runtimes). */
+export const jsonSchemaSchema = z.record(z.string(), z.unknown()).refine((s) => typeof s.type === 'string' || 'properties' in s || 'oneOf' in s || 'anyOf' in s, {
+  message: 'must be a JSON Schema object with a "type" (e.g. {"type":"object","properties":{...}})',
+});
+export type JsonSchema = z.infer<typeof jsonSchemaSchema>;
+
+/** A string that is exactly one reference, e.g. `{{nodes.search.output.items}}`. */
+export const referenceStringSchema = z
+  .string()
+  .regex(/^\{\{[^{}]+\}\}$/, 'must be a single reference such as {{nodes.<id>.output.items}}');
+
+/** A JSON value that may contain templates. */
+export const templateValueSchema: z.ZodType<unknown> = z.unknown();
+
+/** Which errors a retry policy or an error edge covers. */
+export const errorClassSchema = z.enum(Object.keys(RetryableErrorClasses) as [RetryableErrorClass, ...RetryableErrorClass[]]);
+
+/**
+ * Retry policy: exponential backoff with jitter, on the named error classes.
+ * @example
+ * ```ts
+ * { maxAttempts: 3, intervalSeconds: 2, backoffRate: 2, jitter: 'full', errors: ['throttled', 'timeout'] }
+ * ```
+ */
+export const retryPolicySchema = z.strictObject({
+  /** Retries after the first attempt (ASL `MaxAttempts`). 0 disables retries. */
+  maxAttempts: z.number().int().min(0).max(10),
+  intervalSeconds: z.number().int().min(1).max(3600).default(1),
+  backoffRate: z.number().min(1).max(10).default(2),
+  maxDelaySeconds: z.number().int().min(1).max(86_400).optional(),
+  jitter: z.enum(['full', 'none']).default('full'),
+  errors: z.array(errorClassSchema).min(1).default(['throttled', 'unavailable', 'timeout']),
+});
+export type RetryPolicy = z.infer<typeof retryPolicySchema>;
+
+// ---------- condition expressions ----------
+
+export const comparisonOperators = [
+  'eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'matches',
+  'exists', 'not_exists', 'is_null', 'is_string', 'is_number', 'is_boolean', 'is_timestamp',
+] as const;
+export type ComparisonOperator = (typeof comparisonOperators)[number];
+/** Operators that take no right-hand value. */
+export const unaryOperators: ReadonlySet<ComparisonOperator> = new Set([
+  'exists', 'not_exists', 'is_null', 'is_string', 'is_number', 'is_boolean', 'is_timestamp',
+]);
+
+export type ConditionExpression =
+  | { all: ConditionExpression[] }
+  | { any: ConditionExpression[] }
+  | { not: ConditionExpression }
+  | { left: string; op: ComparisonOperator; right?: string | number | boolean };
+
+const comparisonSchema = z
+  .strictObject({
+    left: referenceStringSchema,
+    op: z.enum(comparisonOperators),
+    right: z.union([z.string().max(4096), z.number(), z.boolean()]).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (unaryOperators.has(c.op) && c.right !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['right'], message: `operator "${c.op}" takes no right-hand value` });
+    }
+    if (!unaryOperators.has(c.op) && c.right === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['right'], message: `operator "${c.op}" needs a right-hand value` });
+    }
+    if (c.op === 'matches' && typeof c.right !== 'string') {
+      ctx.addIssue({ code: 'custom', path: ['right'], message: 'operator "matches" needs a string pattern (with * wildcards)' });
+    }
+    if ((c.op === 'gt' || c.op === 'gte' || c.op === 'lt' || c.op === 'lte') && typeof c.right === 'boolean') {
+      ctx.addIssue({ code: 'custom', path: ['right'], message: `operator "${c.op}" cannot compare booleans` });
+    }
+  });
+
+/**
+ * A condition: comparisons combined with all/any/not.
+ * @example
+ * ```ts
+ * { any: [{ left: '{{nodes.classify.output.priority}}', op: 'eq', right: 'high' },
+ *         { left: '{{input.vip}}', op: 'eq', right: true }] }
+ * ```
+ */
+export const conditionExpressionSchema: z.ZodType<ConditionExpression> = z.lazy(() =>
+  z.union([
+    z.strictObject({ all: z.array(conditionExpressionSchema).min(1).max(50) }),
+    z.strictObject({ any: z.array(conditionExpressionSchema).min(1).max(50) }),
+    z.strictObject({ not: conditionExpressionSchema }),
+    comparisonSchema,
+  ]),
+) as z.ZodType<ConditionExpression>;
+
+// ---------- node configs ----------
+
+const templateString = z.string().max(WorkflowLimits.maxStringLength);
+const mappingSchema = z.record(z.string().min(1).max(128), templateValueSchema);
+
+/** One model in an LLM node's fallback chain. */
+export const modelRefSchema = z.strictObject({
+  provider: z.enum(['bedrock', 'openai_compatible', 'local']),
+  /** Bedrock model id or inference profile, an OpenAI-compatible model name, or a local fixture name. */
+  model: z.string().min(1).max(256),
+  /** For openai_compatible: the endpoint's base URL. */
+  baseUrl: z.url().optional(),
+  /** Name of the secret holding the API key (never the key itself). */
+  apiKeySecret: z.string().min(1).max(256).optional(),
+});
+export type ModelRef = z.infer<typeof modelRefSchema>;
+
+export const startConfigSchema = z.strictObject({
+  /** JSON Schema the execution input must satisfy (checked before a run starts). */
+  inputSchema: jsonSchemaSchema.optional(),
+});
+
+export const endConfigSchema = z.strictObject({
+  /** The workflow's output: a mapping of keys to values/templates. Default: every node's result. */
+  output: mappingSchema.optional(),
+});
+
+export const llmConfigSchema = z.strictObject({
+  /** The fallback chain, tried in order on throttling, 5xx and timeouts. */
+  models: z.array(modelRefSchema).min(1).max(5),
+  system: templateString.optional(),
+  prompt: templateString.min(1),
+  temperature: z.number().min(0).max(1).optional(),
+  maxTokens: z.number().int().min(1).max(200_000).optional(),
+  /** When set, the reply must be JSON matching this schema (one repair attempt). */
+  outputSchema: jsonSchemaSchema.optional(),
+  /** Stream deltas as `log` events. */
+  stream: z.boolean().default(false),
+});
+
+export const agentConfigSchema = z
+  .strictObject({
+    /** A registered agent definition to run; inline fields below override it. */
+    agentId: z.string().min(1).max(128).optional(),
+    role: z.string().max(256).optional(),
+    systemPrompt: templateString.optional(),
+    /** The task handed to the agent. */
+    prompt: templateString.min(1),
+    models: z.array(modelRefSchema).min(1).max(5).optional(),
+    /** Tool names from the tool registry. */
+    tools: z.array(z.string().min(1).max(128)).max(64).default([]),
+    /** Other registered agents this one may delegate to (exposed to it as tools). */
+    delegates: z.array(z.string().min(1).max(128)).max(16).default([]),
+    maxSteps: z.number().int().min(1).max(100).default(10),
+    maxTokens: z.number().int().min(1).max(1_000_000).optional(),
+    /** Stop when the final answer contains one of these strings. */
+    stopSequences: z.array(z.string().min(1).max(256)).max(8).optional(),
+    /** Memory key: runs with the same session id share memory. Templates allowed. */
+    sessionId: z.string().max(512).optional(),
+  })
+  .refine((c) => c.agentId !== undefined || c.models !== undefined, {
+    message: 'set agentId (a registered agent) or models (an inline agent)',
+    path: ['models'],
+  });
+
+export const toolConfigSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('builtin'),
+    /** A tool registered in the tool registry (e.g. http_request, calculator). */
+    name: z.string().min(1).max(128),
+    args: mappingSchema.default({}),
+  }),
+  z.strictObject({
+    kind: z.literal('lambda'),
+    functionArn: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9-_]+(:[A-Za-z0-9-_$]+)?$/, 'must be a Lambda function ARN'),
+    payload: mappingSchema.default({}),
+  }),
+  z.strictObject({
+    kind: z.literal('mcp'),
+    serverUrl: z.url(),
+    toolName: z.string().min(1).max(128),
+    args: mappingSchema.default({}),
+  }),
+]);
+
+export const conditionRuleSchema = z.strictObject({
+  /** The source handle of the edge this rule routes to. */
+  id: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be an identifier').refine((s) => s !== 'default' && s !== 'error', 'is reserved'),
+  label: z.string().max(128).optional(),
+  when: conditionExpressionSchema,
+});
+export const conditionConfigSchema = z.strictObject({
+  rules: z.array(conditionRuleSchema).min(1).max(64),
+});
+
+export const parallelConfigSchema = z.strictObject({});
+export const mergeConfigSchema = z.strictObject({});
+
+export const loopConfigSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('for_each'),
+    /** The list to iterate, e.g. `{{nodes.search.output.items}}`. */
+    items: referenceStringSchema,
+    /** Iterations run at once (0 = as many as Step Functions allows). */
+    maxConcurrency: z.number().int().min(0).max(1000).default(1),
+    /** The body node whose output is collected per iteration. Default: the body's last node. */
+    output: z.string().optional(),
+  }),
+  z.strictObject({
+    mode: z.literal('while'),
+    /** Checked after each pass of the body: repeat while it holds. */
+    condition: conditionExpressionSchema,
+    maxIterations: z.number().int().min(1).max(1000),
+    output: z.string().optional(),
+  }),
+]);
+
+export const subworkflowConfigSchema = z.strictObject({
+  workflowId: z.string().min(1).max(128),
+  /** A published version number; default: the latest published version. */
+  version: z.number().int().min(1).optional(),
+  input: mappingSchema.default({}),
+});
+
+export const waitConfigSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('duration'), seconds: z.number().int().min(0).max(WorkflowLimits.standardMaxSeconds) }),
+  z.strictObject({
+    mode: z.literal('until'),
+    /** An ISO-8601 timestamp, or a reference to one. */
+    timestamp: z.union([z.iso.datetime({ offset: true }), referenceStringSchema]),
+  }),
+  z.strictObject({
+    mode: z.literal('event'),
+    /** Name of the external event that resumes the run. */
+    eventName: z.string().min(1).max(128),
+    timeoutSeconds: z.number().int().min(1).max(WorkflowLimits.standardMaxSeconds),
+  }),
+]);
+
+export const codeConfigSchema = z.strictObject({
+  language: z.literal('javascript').default('javascript'),
+  /** The body of `async function main(inputs) { ... }`; its return value is the node's output. */
+  source: z.string().min(1).max(65_536),
+  inputs: mappingSchema.default({}),
+  timeoutMs: z.number().int().min(10).max(60_000).default(2000),
+  memoryMb: z.number().int().min(16).max(1024).default(64),
+});
+
+export const transformConfigSchema = z.discriminatedUnion('mode', [
+  /** A field mapping evaluated inside the state machine (no Lambda). */
+  z.strictObject({ mode: z.literal('mapping'), mapping: mappingSchema }),
+  /** A JSONata expression over `inputs`, evaluated by the transform runtime. */
+  z.strictObject({ mode: z.literal('jsonata'), expression: z.string().min(1).max(65_536), inputs: mappingSchema.default({}) }),
+]);
+
+export const humanInputConfigSchema = z.strictObject({
+  prompt: templateString.min(1),
+  /** The answer must satisfy this schema before the run continues. */
+  inputSchema: jsonSchemaSchema,
+  timeoutSeconds: z.number().int().min(1).max(WorkflowLimits.standardMaxSeconds).default(86_400),
+  /** Users or roles who may answer; default: anyone who may run the workflow. */
+  assignees: z.array(z.string().min(1).max(256)).max(32).optional(),
+});
+
+/** Every node type and its config schema. */
+export const nodeConfigSchemas = {
+  start: startConfigSchema,
+  end: endConfigSchema,
+  llm: llmConfigSchema,
+  agent: agentConfigSchema,
+  tool: toolConfigSchema,
+  condition: conditionConfigSchema,
+  parallel: parallelConfigSchema,
+  merge: mergeConfigSchema,
+  loop: loopConfigSchema,
+  subworkflow: subworkflowConfigSchema,
+  wait: waitConfigSchema,
+  code: codeConfigSchema,
+  transform: transformConfigSchema,
+  human_input: humanInputConfigSchema,
+} as const;
+
+export type NodeType = keyof typeof nodeConfigSchemas;
+export const nodeTypes = Object.keys(nodeConfigSchemas) as NodeType[];
+export type NodeConfig<T extends NodeType> = z.infer<(typeof nodeConfigSchemas)[T]>;
+
+/** Node types that run as a Lambda task (and so can retry, time out and have error edges). */
+export const taskNodeTypes: ReadonlySet<NodeType> = new Set(['llm', 'agent', 'tool', 'code', 'human_input', 'subworkflow', 'transform']);
+/** Node types that can have an error edge (`sourceHandle: 'error'`). */
+export const catchableNodeTypes: ReadonlySet<NodeType> = new Set([...taskNodeTypes, 'parallel', 'loop', 'wait']);
+/** Node types whose result lands at `$.nodes.<id>` and can be referenced. */
+export const nodeTypesWithOutput: ReadonlySet<NodeType> = new Set(['start', 'llm', 'agent', 'tool', 'code', 'human_input', 'subworkflow', 'transform', 'loop', 'wait']);
+
+const nodeBase = {
+  id: nodeIdSchema,
+  label: z.string().max(256).optional(),
+  description: z.string().max(4096).optional(),
+  /** Canvas position; the compiler ignores it. */
+  position: z.strictObject({ x: z.number().finite(), y: z.number().finite() }).optional(),
+  retry: retryPolicySchema.optional(),
+  /** The node fails with States.Timeout after this long (Task TimeoutSeconds). */
+  timeoutSeconds: z.number().int().min(1).max(WorkflowLimits.standardMaxSeconds).optional(),
+};
+
+function nodeSchema<T extends NodeType>(type: T) {
+  return z.strictObject({ ...nodeBase, type: z.literal(type), config: nodeConfigSchemas[type] });
+}
+
+/** A workflow node: a discriminated union on `type`. */
+export const workflowNodeSchema = z.discriminatedUnion('type', [
+  nodeSchema('start'),
+  nodeSchema('end'),
+  nodeSchema('llm'),
+  nodeSchema('agent'),
+  nodeSchema('tool'),
+  nodeSchema('condition'),
+  nodeSchema('parallel'),
+  nodeSchema('merge'),
+  nodeSchema('loop'),
+  nodeSchema('subworkflow'),
+  nodeSchema('wait'),
+  nodeSchema('code'),
+  nodeSchema('transform'),
+  nodeSchema('human_input'),
+]);
+export type WorkflowNode = z.infer<typeof workflowNodeSchema>;
+export type NodeOfType<T extends NodeType> = Extract<WorkflowNode, { type: T }>;
+
+/**
+ * An edge. `sourceHandle` selects the branch: a condition rule id or `default`; `body` or `done`
+ * on a loop; `error` for an error edge (taken when the source fails after its retries).
+ */
+export const workflowEdgeSchema = z.strictObject({
+  id: edgeIdSchema,
+  source: z.string().min(1).max(128),
+  target: z.string().min(1).max(128),
+  sourceHandle: z.string().min(1).max(64).optional(),
+  targetHandle: z.string().min(1).max(64).optional(),
+  label: z.string().max(256).optional(),
+  /** For error edges: which error classes this edge catches. Default: all. */
+  errors: z.array(errorClassSchema).min(1).optional(),
+});
+export type WorkflowEdge = z.infer<typeof workflowEdgeSchema>;
+
+/** Reserved source handles. */
+export const Handles = { error: 'error', default: 'default', body: 'body', done: 'done' } as const;
+
+export const workflowSettingsSchema = z.strictObject({
+  /** STANDARD (up to a year, human input, waits) or EXPRESS (up to 5 minutes, high volume). */
+  type: z.enum(['STANDARD', 'EXPRESS']).default('STANDARD'),
+  /** The whole execution fails with States.Timeout after this long. */
+  timeoutSeconds: z.number().int().min(1).max(WorkflowLimits.standardMaxSeconds).optional(),
+  /** Stop the run before an LLM call would exceed either budget. */
+  budget: z
+    .strictObject({
+      maxTokens: z.number().int().min(1).optional(),
+      maxCostUsd: z.number().positive().optional(),
+    })
+    .optional(),
+  /** Triggers that start this workflow with no person involved. */
+  triggers: z
+    .array(
+      z.discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('s3'), bucket: z.string().min(3).max(63), prefix: z.string().max(1024).default('') }),
+        z.strictObject({ kind: z.literal('eventbridge'), pattern: z.record(z.string(), z.unknown()) }),
+        z.strictObject({ kind: z.literal('schedule'), expression: z.string().regex(/^(rate|cron)\(.+\)$/, 'must be rate(...) or cron(...)') }),
+        z.strictObject({ kind: z.literal('webhook') }),
+      ]),
+    )
+    .max(16)
+    .default([]),
+});
+export type WorkflowSettings = z.infer<typeof workflowSettingsSchema>;
+
+export const workflowMetadataSchema = z.strictObject({
+  /** Stable id of the workflow (set by the control plane or the file name). */
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/).optional(),
+  name: z.string().min(1).max(128),
+  description: z.string().max(4096).optional(),
+  tags: z.array(z.string().min(1).max(64)).max(32).optional(),
+});
+
+/** The whole workflow document. */
+export const workflowSchema = z.strictObject({
+  schemaVersion: z.literal(WORKFLOW_SCHEMA_VERSION),
+  metadata: workflowMetadataSchema,
+  settings: workflowSettingsSchema.default({ type: 'STANDARD', triggers: [] }),
+  nodes: z.array(workflowNodeSchema).min(1).max(WorkflowLimits.maxNodes),
+  edges: z.array(workflowEdgeSchema).max(WorkflowLimits.maxEdges),
+});
+export type Workflow = z.infer<typeof workflowSchema>;
+/** A workflow as written (defaults not yet applied). */
+export type WorkflowInput = z.input<typeof workflowSchema>;
