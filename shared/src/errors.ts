@@ -159,7 +159,7 @@ export class TransientError extends OperationalError {
 export class NodeError extends Error {
   readonly retryable: boolean;
   constructor(
-    name: ErrorName,
+    name: ErrorName | `States.${string}` | `Lambda.${string}`,
     message: string,
     options: { cause?: unknown; retryable?: boolean } = {},
   ) {

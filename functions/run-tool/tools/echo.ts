@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import type { ToolDefinition } from '../tool-registry';
+
+const args = z.object({ message: z.unknown().describe('Any JSON value; returned unchanged') }).strict();
+
+/** Returns its argument: a deterministic tool for tests, demos and wiring checks. */
+export const echoTool: ToolDefinition<typeof args> = {
+  name: 'echo',
+  description: 'Returns the message it is given, unchanged.',
+  args,
+  async run(a) {
+    return { message: a.message };
+  },
+};

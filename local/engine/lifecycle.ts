@@ -1,0 +1,210 @@
+/**
+ * Turns the ASL interpreter's event log into Stepflow lifecycle events: node_started,
+ * node_completed and node_failed (with durations and attempts) for the states that stand for
+ * nodes, and execution_completed at the end.
+ */
+import type { LifecycleEvent, ExecutionStatus } from '@shared/events';
+import { ErrorNames } from '@shared/errors';
+import type { StateMeta } from '../../statemachines/src';
+import type { StateMachineDefinition } from '../../statemachines/src';
+
+/** The interpreter's events, as far as they matter here. */
+export interface InterpreterEvent {
+  type: string;
+  timestamp: number;
+  index?: number;
+  state?: { name: string; type: string; input?: unknown; output?: unknown };
+  Error?: string;
+  Cause?: unknown;
+  retry?: { retrier: unknown; attempt: number };
+}
+
+type Retrier = { ErrorEquals: string[]; MaxAttempts?: number };
+type Emit = (event: DistributiveOmit<LifecycleEvent, 'event_id' | 'execution_id'>) => void;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+interface Instance {
+  enteredAt: number;
+  attempt: number;
+  /** Failures so far per retrier index (to tell whether a failure will be retried). */
+  retrierCounts: number[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function causeMessage(cause: unknown): string {
+  if (typeof cause === 'string') return cause;
+  if (cause instanceof Error) return cause.message;
+  try {
+    return JSON.stringify(cause) ?? String(cause);
+  } catch {
+    return String(cause);
+  }
+}
+
+function matches(retrier: Retrier, error: string): boolean {
+  if (retrier.ErrorEquals.includes(error)) return true;
+  if (error === 'States.Runtime') return false;
+  if (retrier.ErrorEquals.includes('States.ALL')) return true;
+  return retrier.ErrorEquals.includes('States.TaskFailed') && error !== 'States.Timeout' && !error.startsWith('States.');
+}
+
+/** Finds a state (at any depth) by name. */
+export function findState(asl: StateMachineDefinition, name: string): Record<string, unknown> | undefined {
+  const stack: Array<Record<string, unknown>> = [asl.States as unknown as Record<string, unknown>];
+  while (stack.length > 0) {
+    const states = stack.pop() as Record<string, Record<string, unknown>>;
+    if (name in states) return states[name];
+    for (const s of Object.values(states)) {
+      if (Array.isArray(s.Branches)) for (const b of s.Branches as Array<{ States: Record<string, unknown> }>) stack.push(b.States);
+      const proc = s.ItemProcessor as { States?: Record<string, unknown> } | undefined;
+      if (proc?.States) stack.push(proc.States);
+    }
+  }
+  return undefined;
+}
+
+export class LifecycleTranslator {
+  private readonly instances = new Map<string, Instance[]>();
+  /** How many times each state has been entered or retried (a barrier for the engine). */
+  private readonly reachedCount = new Map<string, number>();
+  private readonly reachWaiters = new Map<string, Array<{ n: number; resolve: () => void }>>();
+  private readonly retriers = new Map<string, Retrier[]>();
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly asl: StateMachineDefinition,
+    private readonly meta: Readonly<Record<string, StateMeta>>,
+    private readonly emit: Emit,
+    startedAt: number,
+  ) {
+    this.startedAt = startedAt;
+  }
+
+  private retriersOf(name: string): Retrier[] {
+    let r = this.retriers.get(name);
+    if (!r) {
+      r = ((findState(this.asl, name)?.Retry as Retrier[] | undefined) ?? []).map((x) => ({ ...x }));
+      this.retriers.set(name, r);
+    }
+    return r;
+  }
+
+  private key(e: InterpreterEvent): string {
+    return `${e.state?.name ?? ''}|${e.index ?? ''}`;
+  }
+
+  /** Resolves once state `name` has been entered or retried `n` times in the event log. */
+  reached(name: string, n: number): Promise<void> {
+    if ((this.reachedCount.get(name) ?? 0) >= n) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.reachWaiters.get(name) ?? [];
+      list.push({ n, resolve });
+      this.reachWaiters.set(name, list);
+    });
+  }
+
+  handle(e: InterpreterEvent): void {
+    this.translate(e);
+    const name = e.state?.name;
+    if (name !== undefined && (e.type === 'StateEntered' || e.type === 'StateRetried')) {
+      const count = (this.reachedCount.get(name) ?? 0) + 1;
+      this.reachedCount.set(name, count);
+      const waiters = this.reachWaiters.get(name);
+      if (waiters) {
+        const ready = waiters.filter((w) => w.n <= count);
+        this.reachWaiters.set(name, waiters.filter((w) => w.n > count));
+        for (const w of ready) w.resolve();
+      }
+    }
+  }
+
+  private translate(e: InterpreterEvent): void {
+    const name = e.state?.name;
+    const m = name === undefined ? undefined : this.meta[name];
+    if (!m || m.role !== 'node' || !e.state) return;
+    const iteration = e.index === undefined ? undefined : [e.index];
+    const base = { node_id: m.nodeId, node_type: m.nodeType, ...(iteration ? { iteration } : {}) };
+    const list = this.instances.get(this.key(e)) ?? [];
+    this.instances.set(this.key(e), list);
+    switch (e.type) {
+      case 'StateEntered': {
+        list.push({ enteredAt: e.timestamp, attempt: 1, retrierCounts: this.retriersOf(name as string).map(() => 0) });
+        this.emit({ type: 'node_started', ...base, attempt: 1, timestamp: iso(e.timestamp) });
+        return;
+      }
+      case 'StateRetried': {
+        const inst = list[0];
+        if (!inst) return;
+        inst.attempt += 1;
+        inst.enteredAt = e.timestamp;
+        this.emit({ type: 'node_started', ...base, attempt: inst.attempt, timestamp: iso(e.timestamp) });
+        return;
+      }
+      case 'StateFailed': {
+        const inst = list[0];
+        if (!inst) return;
+        const error = e.Error ?? 'Error';
+        if (error === ErrorNames.Paused) {
+          list.shift();
+          return;
+        }
+        const retriers = this.retriersOf(name as string);
+        const idx = retriers.findIndex((r) => matches(r, error));
+        let retryable = false;
+        if (idx >= 0) {
+          const max = retriers[idx]?.MaxAttempts ?? 3;
+          const count = inst.retrierCounts[idx] ?? 0;
+          retryable = count < max;
+          inst.retrierCounts[idx] = count + 1;
+        }
+        this.emit({
+          type: 'node_failed',
+          ...base,
+          error: { name: error, message: causeMessage(e.Cause) },
+          retryable,
+          attempt: inst.attempt,
+          duration_ms: Math.max(0, e.timestamp - inst.enteredAt),
+          timestamp: iso(e.timestamp),
+        });
+        if (!retryable) list.shift();
+        return;
+      }
+      case 'StateExited': {
+        const inst = list.shift();
+        if (!inst) return;
+        const output = nodeOutput(e.state.output, m);
+        this.emit({
+          type: 'node_completed',
+          ...base,
+          output,
+          duration_ms: Math.max(0, e.timestamp - inst.enteredAt),
+          attempts: inst.attempt,
+          timestamp: iso(e.timestamp),
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  completed(status: ExecutionStatus, at: number, detail: { result?: unknown; error?: { name: string; message: string } }): void {
+    this.emit({
+      type: 'execution_completed',
+      status,
+      ...(detail.result === undefined ? {} : { result: detail.result }),
+      ...(detail.error ? { error: detail.error } : {}),
+      duration_ms: Math.max(0, at - this.startedAt),
+      timestamp: iso(at),
+    });
+  }
+}
+
+function nodeOutput(stateOutput: unknown, m: StateMeta): unknown {
+  if (m.nodeType === 'end') return stateOutput ?? null;
+  const nodes = (stateOutput as { nodes?: Record<string, { output?: unknown }> } | null)?.nodes;
+  const result = nodes?.[m.nodeId];
+  if (result === undefined) return null;
+  return result.output === undefined ? result : result.output;
+}
