@@ -2,6 +2,7 @@
  * `stepflow validate|compile|run <workflow.json>`: the compiler and the local engine from a
  * terminal. `main` takes its streams as parameters so tests drive it in-process.
  */
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -89,7 +90,6 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   if (command === 'compile') {
     const text = `${JSON.stringify(result.asl, null, 2)}\n`;
     if (values.out) {
-      const { writeFile } = await import('node:fs/promises');
       await writeFile(values.out, text);
       io.stdout.write(`wrote ${values.out} (${result.stats.states} states; substitutions: ${result.substitutions.join(', ') || 'none'})\n`);
     } else io.stdout.write(text);
