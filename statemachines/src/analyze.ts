@@ -604,19 +604,23 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
     }
   }
 
-  // For-each loops pass the outer results their body uses into each iteration.
-  const loopImports = new Map<string, string[]>();
-  for (const [loopId, body] of bodyOf) {
+  // For-each loops pass the outer results their body uses into each iteration. Each member
+  // walks up its enclosing regions once (linear in members x nesting depth, not loops x members).
+  const importSets = new Map<string, Set<string>>();
+  for (const loopId of bodyOf.keys()) {
     const node = nodes.get(loopId);
-    if (node?.type !== 'loop' || node.config.mode !== 'for_each') continue;
-    const imports = new Set<string>();
-    for (const [member, refs] of refsOf) {
-      if (!isInside(regionOf.get(member), body)) continue;
-      if (usesInput.has(member)) imports.add(startId);
-      for (const r of refs) if (r !== loopId && !isInside(regionOf.get(r), body)) imports.add(r);
-    }
-    loopImports.set(loopId, [...imports].sort(byDocOrder));
+    if (node?.type === 'loop' && node.config.mode === 'for_each') importSets.set(loopId, new Set());
   }
+  for (const [member, refs] of refsOf) {
+    for (let body = regionOf.get(member); body; body = body.parent) {
+      const imports = body.kind === 'body' && body.owner !== undefined ? importSets.get(body.owner) : undefined;
+      if (!imports) continue;
+      if (usesInput.has(member)) imports.add(startId);
+      for (const r of refs) if (r !== body.owner && !isInside(regionOf.get(r), body)) imports.add(r);
+    }
+  }
+  const loopImports = new Map<string, string[]>();
+  for (const [loopId, imports] of importSets) loopImports.set(loopId, [...imports].sort(byDocOrder));
 
   // ---- settings-dependent checks ----
   const wfNodes = [...nodes.values()];
