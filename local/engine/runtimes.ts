@@ -4,7 +4,7 @@
  * shared/runtime.ts) and a Lambda-like context; what it returns is the Lambda's response.
  */
 import type { RuntimeName } from '@shared/runtime';
-import type { LifecycleEvent } from '@shared/events';
+import type { EventDraft } from '@shared/events';
 
 /** The subset of the Lambda `Context` the runtimes use, plus a way to publish log events. */
 export interface LocalInvokeContext {
@@ -15,7 +15,7 @@ export interface LocalInvokeContext {
   /** Aborted when the execution is stopped or the state times out. */
   readonly signal: AbortSignal;
   /** Publishes a lifecycle event (typically `log`) on the execution's stream. */
-  readonly emit: (event: Omit<LifecycleEvent, 'event_id' | 'execution_id' | 'timestamp'> & { timestamp?: string }) => void;
+  readonly emit: (event: EventDraft) => void;
 }
 
 export type NodeHandler = (event: unknown, context: LocalInvokeContext) => Promise<unknown>;

@@ -137,3 +137,13 @@ export const eventDetailTypes: Record<LifecycleEventType, string> = {
   log: 'Log',
   user_input_required: 'User Input Required',
 };
+
+type WithoutStamp<E> = E extends unknown ? Omit<E, 'event_id' | 'execution_id' | 'timestamp' | 'seq'> & { timestamp?: string } : never;
+/**
+ * A lifecycle event before whoever publishes it stamps the id, the execution id and the time.
+ * @example
+ * ```ts
+ * const draft: EventDraft = { type: 'log', node_id: 'a', level: 'info', message: 'thinking' };
+ * ```
+ */
+export type EventDraft = WithoutStamp<LifecycleEvent>;

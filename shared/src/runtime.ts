@@ -21,7 +21,7 @@ export const nodeInvocationSchema = z.object({
     name: z.string().optional(),
     startTime: z.string().optional(),
   }),
-  workflow: z.object({ id: z.string().optional(), name: z.string() }),
+  workflow: z.object({ id: z.string().optional(), name: z.string(), tenantId: z.string().optional() }),
   node: z.object({
     id: z.string().min(1),
     type: z.enum(nodeTypes as [NodeType, ...NodeType[]]),
@@ -33,6 +33,8 @@ export const nodeInvocationSchema = z.object({
   nodes: z.record(z.string(), z.unknown()).default({}),
   /** The execution input, when the config references `{{input...}}`. */
   input: z.unknown().optional(),
+  /** The workflow's budget (LLM and agent nodes stop before a call would exceed it). */
+  budget: z.object({ maxTokens: z.number().int().min(1).optional(), maxCostUsd: z.number().positive().optional() }).optional(),
   /** Callback tasks (human input, pause gates, wait-for-event) carry the task token. */
   taskToken: z.string().optional(),
   /** For callback tasks: what kind of callback this is. */

@@ -39,6 +39,8 @@ export interface CompileOptions {
    * @default a placeholder `${Subworkflow_<id>}` (or `${Subworkflow_<id>_v<version>}`)
    */
   readonly subworkflowArn?: (workflowId: string, version?: number) => string;
+  /** The tenant that owns the state machine; runtimes scope agent memory and records by it. */
+  readonly tenantId?: string;
 }
 
 export interface CompileStats {
@@ -94,6 +96,7 @@ export function compile(input: unknown, options: CompileOptions = {}): CompileRe
   const substitutions = new Set<string>();
   const resolved: ResolvedOptions = {
     pauseGates: !express && (options.pauseGates ?? true),
+    ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }),
     functionArn: (runtime) => {
       if (options.functionArn) return options.functionArn(runtime);
       substitutions.add(runtimeFunctions[runtime]);

@@ -27,6 +27,7 @@ export interface StateMeta {
 
 export interface ResolvedOptions {
   readonly pauseGates: boolean;
+  readonly tenantId?: string;
   readonly functionArn: (runtime: RuntimeName) => string;
   readonly subworkflowArn: (workflowId: string, version?: number) => string;
 }
@@ -98,6 +99,11 @@ export function catchersFor(node: WorkflowNode, ctx: EmitContext, pauseGate?: st
   return list;
 }
 
+function workflowInfo(ctx: EmitContext): JsonObject {
+  const { metadata } = ctx.workflow;
+  return { name: metadata.name, ...(metadata.id ? { id: metadata.id } : {}), ...(ctx.options.tenantId ? { tenantId: ctx.options.tenantId } : {}) };
+}
+
 /** The payload every Lambda-backed node receives (see shared/runtime.ts). */
 export function invocationPayload(node: WorkflowNode, ctx: EmitContext, extra: JsonObject = {}): JsonObject {
   const refs = ctx.analysis.refsOf.get(node.id) ?? new Set<string>();
@@ -105,11 +111,13 @@ export function invocationPayload(node: WorkflowNode, ctx: EmitContext, extra: J
   for (const r of refs) nodes[`${r}.$`] = `${NODES}.${r}`;
   const payload: JsonObject = {
     execution: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
-    workflow: { name: ctx.workflow.metadata.name, ...(ctx.workflow.metadata.id ? { id: ctx.workflow.metadata.id } : {}) },
+    workflow: workflowInfo(ctx),
     node: { id: node.id, type: node.type, ...(node.label ? { label: node.label } : {}) },
     config: node.config as unknown as JsonObject,
     nodes,
   };
+  const budget = ctx.workflow.settings.budget;
+  if (budget && (node.type === 'llm' || node.type === 'agent')) payload.budget = budget as JsonObject;
   if (ctx.analysis.usesInput.has(node.id)) payload['input.$'] = `${NODES}.${ctx.analysis.startId}.output`;
   return { ...payload, ...extra };
 }
@@ -154,7 +162,7 @@ export function emitLambdaTask(
           FunctionName: ctx.options.functionArn('callback'),
           Payload: {
             execution: { 'id.$': '$$.Execution.Id', 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' },
-            workflow: { name: ctx.workflow.metadata.name, ...(ctx.workflow.metadata.id ? { id: ctx.workflow.metadata.id } : {}) },
+            workflow: workflowInfo(ctx),
             node: { id: node.id, type: node.type },
             config: {},
             nodes: {},
