@@ -154,7 +154,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
 async function answerInput(engine: LocalEngine, executionId: string, event: Extract<LifecycleEvent, { type: 'user_input_required' }>, answers: Map<string, unknown>, io: CliIO): Promise<void> {
   if (answers.has(event.node_id)) {
-    engine.answer(executionId, event.node_id, answers.get(event.node_id));
+    try {
+      await engine.answer(executionId, event.node_id, answers.get(event.node_id));
+    } catch (err) {
+      io.stderr.write(`--answer for ${event.node_id}: ${(err as Error).message}\n`);
+      engine.stop(executionId, { error: 'Stepflow.InputInvalid', cause: (err as Error).message });
+    }
     return;
   }
   if (!io.ask) {
@@ -165,11 +170,16 @@ async function answerInput(engine: LocalEngine, executionId: string, event: Extr
   for (;;) {
     const text = await io.ask(`${event.prompt}\nanswer for ${event.node_id} as JSON (schema ${JSON.stringify(event.input_schema)}): `);
     const p = parseJsonText(text, 'the answer');
-    if (p.ok) {
-      engine.answer(executionId, event.node_id, p.value);
-      return;
+    if (!p.ok) {
+      io.stderr.write(`${formatIssues(p.issues)}\n`);
+      continue;
     }
-    io.stderr.write(`${formatIssues(p.issues)}\n`);
+    try {
+      await engine.answer(executionId, event.node_id, p.value);
+      return;
+    } catch (err) {
+      io.stderr.write(`${(err as Error).message}\n`);
+    }
   }
 }
 

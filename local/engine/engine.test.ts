@@ -112,7 +112,7 @@ describe('LocalEngine', () => {
   describe('human input', () => {
     const ask: N = { id: 'approve', type: 'human_input', config: { prompt: 'Ship {{input.item}}?', inputSchema: { type: 'object', properties: { ok: { type: 'boolean' } } }, timeoutSeconds: 60 } };
 
-    it('mints a token per request, announces it, and continues with the answer', async () => {
+    it('mints a token per request, records and announces it, validates the answer and continues with it', async () => {
       const engine = new LocalEngine({ runtimes: defaultRuntimes() });
       const ex = await engine.start(wf([start, ask, end], ['start->approve', 'approve->end']), { item: 'v2' });
       const events: LifecycleEvent[] = [];
@@ -120,14 +120,20 @@ describe('LocalEngine', () => {
         events.push(e);
         if (e.type === 'user_input_required') {
           expect(e).toMatchObject({ node_id: 'approve', prompt: 'Ship v2?', timeout_seconds: 60, input_schema: { type: 'object' } });
-          expect(engine.pending(ex.executionId)).toEqual([expect.objectContaining({ token: e.request_id, kind: 'human_input', nodeId: 'approve' })]);
-          expect(() => engine.answer(ex.executionId, 'start', {})).toThrow(/not waiting for input at node "start"/);
-          engine.answer(ex.executionId, 'approve', { ok: true });
-          expect(() => engine.sendTaskSuccess(e.request_id, {})).toThrow(/unknown, already used or expired/);
+          const [pending] = engine.pending(ex.executionId);
+          expect(pending).toMatchObject({ kind: 'human_input', nodeId: 'approve' });
+          expect(e.request_id).not.toBe(pending?.token);
+          expect(await engine.inputRequests(ex.executionId)).toEqual([expect.objectContaining({ requestId: e.request_id, prompt: 'Ship v2?', status: 'waiting' })]);
+          await expect(engine.answer(ex.executionId, 'start', {})).rejects.toThrow(/not waiting for input at node "start"/);
+          await expect(engine.answer(ex.executionId, 'approve', { ok: 'yes' })).rejects.toMatchObject({ name: 'ValidationError', status: 400, message: expect.stringContaining('/ok must be boolean') });
+          await engine.answer(ex.executionId, 'approve', { ok: true }, 'alice');
+          await expect(engine.answer(ex.executionId, 'approve', { ok: false })).rejects.toMatchObject({ name: 'ConflictError', message: expect.stringContaining('answered') });
+          await expect(engine.sendTaskSuccess(pending?.token as string, {})).rejects.toThrow(/unknown, already used or expired/);
         }
       }
       expect(brief(events)).toContain('user_input_required:approve');
       expect((await ex.result).output).toMatchObject({ approve: { output: { ok: true } } });
+      expect(await engine.callbackStore.list(ex.executionId)).toEqual([expect.objectContaining({ status: 'answered', answeredBy: 'alice' })]);
     });
 
     it('expires after timeoutSeconds with States.Timeout, which an error edge can catch', async () => {
@@ -146,6 +152,8 @@ describe('LocalEngine', () => {
       const engine = new LocalEngine({ runtimes: defaultRuntimes() });
       const ex = await engine.start(wf([start, ask, end], ['start->approve', 'approve->end']), { item: 'x' });
       for await (const e of ex.events) if (e.type === 'user_input_required') engine.stop(ex.executionId, { cause: 'changed my mind' });
+      await new Promise((r) => setImmediate(r));
+      expect(await engine.callbackStore.list(ex.executionId)).toEqual([expect.objectContaining({ status: 'cancelled' })]);
       expect(await ex.result).toMatchObject({ status: 'ABORTED', error: { message: 'changed my mind' } });
       expect(() => engine.stop(ex.executionId)).toThrow(/already ended/);
       expect(ex.events.snapshot().at(-1)).toMatchObject({ type: 'execution_completed', status: 'ABORTED' });
@@ -169,7 +177,7 @@ describe('LocalEngine', () => {
         expect(ran).toBe(0);
         expect(engine.get(ex.executionId).status).toBe('PAUSED');
         expect(() => engine.pause(ex.executionId)).toThrow(/only a RUNNING execution/);
-        engine.resume(ex.executionId);
+        await engine.resume(ex.executionId);
       }
     }
     expect(ran).toBe(2);
@@ -177,7 +185,7 @@ describe('LocalEngine', () => {
       'node_started:a', 'execution_paused:a', 'node_started:a', 'node_completed:a',
       'node_started:b', 'node_completed:b', 'node_started:end', 'node_completed:end', 'execution_completed',
     ]);
-    expect(() => engine.resume(ex.executionId)).toThrow(/only a paused execution/);
+    await expect(engine.resume(ex.executionId)).rejects.toThrow(/only a paused execution/);
   });
 
   it('runs for_each bodies per item with the iteration index on each event', async () => {

@@ -13,12 +13,16 @@ import { describeError, ErrorNames, NodeError, NotFoundError, ConflictError, Val
 import type { ExecutionStatus, LifecycleEvent } from '@shared/events';
 import { formatIssues } from '@shared/issues';
 import { nodeInvocationSchema, type NodeInvocation, type RuntimeName } from '@shared/runtime';
-import { renderValue } from '@shared/template';
 import type { Workflow } from '@shared/workflow';
 import { compile, type CompileResult, type StateMeta } from '../../statemachines/src';
 import { EventStream } from './event-stream';
 import { findState, LifecycleTranslator, type InterpreterEvent } from './lifecycle';
 import type { LocalInvokeContext, RuntimeRegistry } from './runtimes';
+import { MemoryCallbackStore, type CallbackRecord, type CallbackStore } from '../../functions/_shared/callbacks';
+import type { TaskCallbacks } from '../../functions/_shared/task-callbacks';
+import { answerInput } from '../../functions/request-input/answer-input';
+import { requestInput } from '../../functions/request-input/request-input';
+import { recordCallback, releasePauseGates } from '../../functions/record-callback/record-callback';
 
 type Compiled = Extract<CompileResult, { ok: true }>;
 type EventInput = LifecycleEvent extends infer E ? (E extends unknown ? Omit<E, 'event_id' | 'execution_id'> : never) : never;
@@ -39,9 +43,6 @@ export interface PendingCallback {
   readonly nodeId: string;
   readonly kind: 'human_input' | 'pause' | 'event';
   readonly createdAt: string;
-  /** For human input: the rendered prompt, the schema and the timeout. */
-  readonly prompt?: string;
-  readonly inputSchema?: Record<string, unknown>;
   readonly timeoutSeconds?: number;
 }
 
@@ -59,6 +60,19 @@ export interface LocalEngineOptions {
    * pause flags, set by {@link LocalEngine.pause}.
    */
   readonly isPaused?: (executionId: string) => boolean | Promise<boolean>;
+  /**
+   * Where callback requests (human input, pause gates, event waits) are recorded. The built-in
+   * human-input and callback runtimes use it, and answers are checked against it.
+   * @default an in-memory store
+   */
+  readonly callbacks?: CallbackStore;
+  /**
+   * Observes every event of the interpreter's log (StateEntered, StateExited, ...; states nested
+   * in Parallel branches and Map iterations included) before it becomes lifecycle events. For
+   * instrumentation, e.g. bench/compile.ts counts state transitions with it. A throwing observer
+   * is ignored.
+   */
+  readonly onInterpreterEvent?: (executionId: string, event: InterpreterEvent) => void;
 }
 
 export interface StartOptions {
@@ -124,14 +138,18 @@ export class LocalExecution {
   }
 }
 
-export class LocalEngine {
+export class LocalEngine implements TaskCallbacks {
   private readonly executions = new Map<string, LocalExecution>();
   private readonly byName = new Map<string, string>();
   private readonly callbacks = new Map<string, PendingCallback & { settle: Deferred<unknown>; timer?: NodeJS.Timeout }>();
   private readonly pausedFlags = new Set<string>();
   private readonly allEvents = new EventStream<LifecycleEvent>();
+  /** Callback requests of every execution. */
+  readonly callbackStore: CallbackStore;
 
-  constructor(private readonly options: LocalEngineOptions) {}
+  constructor(private readonly options: LocalEngineOptions) {
+    this.callbackStore = options.callbacks ?? new MemoryCallbackStore();
+  }
 
   /** Every event of every execution, live (children included). */
   subscribe(listener: (event: LifecycleEvent) => void): () => void {
@@ -197,22 +215,29 @@ export class LocalEngine {
   }
 
   /** Completes a callback task (SendTaskSuccess). */
-  sendTaskSuccess(token: string, output: unknown): void {
+  async sendTaskSuccess(token: string, output: unknown): Promise<void> {
     const cb = this.takeCallback(token);
     cb.settle.resolve(output);
   }
 
   /** Fails a callback task (SendTaskFailure); the graph can catch `error`. */
-  sendTaskFailure(token: string, error: string, cause = ''): void {
+  async sendTaskFailure(token: string, error: string, cause = ''): Promise<void> {
     const cb = this.takeCallback(token);
     cb.settle.reject(Object.assign(new Error(cause), { name: error }));
   }
 
-  /** Answers the human-input request of `nodeId` in an execution. */
-  answer(executionId: string, nodeId: string, data: unknown): void {
-    const cb = [...this.callbacks.values()].find((c) => c.executionId === executionId && c.nodeId === nodeId && c.kind === 'human_input');
-    if (!cb) throw new ConflictError(`execution "${executionId}" is not waiting for input at node "${nodeId}"`);
-    this.sendTaskSuccess(cb.token, data);
+  /** Open human-input requests of an execution, as recorded by the human-input runtime. */
+  async inputRequests(executionId: string): Promise<CallbackRecord[]> {
+    return (await this.callbackStore.list(executionId)).filter((r) => r.kind === 'human_input' && r.status === 'waiting');
+  }
+
+  /**
+   * Answers the human-input request of `nodeId` (validated against the request's schema, once).
+   * @throws ValidationError for an answer that does not match; ConflictError when not waiting.
+   */
+  async answer(executionId: string, nodeId: string, data: unknown, answeredBy?: string): Promise<void> {
+    this.get(executionId);
+    await answerInput({ callbacks: this.callbackStore, tasks: this }, { executionId, nodeId, answer: data, ...(answeredBy ? { answeredBy } : {}) });
   }
 
   /** Pause takes effect at the next node boundary. */
@@ -223,16 +248,14 @@ export class LocalEngine {
   }
 
   /** Resumes a paused execution: every node waiting at its pause gate re-enters. */
-  resume(executionId: string): void {
+  async resume(executionId: string): Promise<void> {
     const ex = this.get(executionId);
     if (!this.pausedFlags.has(executionId) && ex.status !== 'PAUSED') {
       throw new ConflictError(`execution "${executionId}" is ${ex.status}; only a paused execution can be resumed`);
     }
     this.pausedFlags.delete(executionId);
     ex.status = 'RUNNING';
-    for (const cb of [...this.callbacks.values()]) {
-      if (cb.executionId === executionId && cb.kind === 'pause') this.sendTaskSuccess(cb.token, {});
-    }
+    await releasePauseGates({ callbacks: this.callbackStore, tasks: this }, executionId);
   }
 
   /** Stops (aborts) an execution. */
@@ -246,12 +269,15 @@ export class LocalEngine {
         cb.settle.reject(new NodeError(ErrorNames.Internal, 'execution stopped'));
       }
     }
+    void this.callbackStore.list(executionId).then((records) =>
+      Promise.all(records.filter((r) => r.status === 'waiting').map((r) => this.callbackStore.finish(executionId, r.requestId, 'cancelled').catch(() => undefined))),
+    );
     ex.abort();
   }
 
   private takeCallback(token: string) {
     const cb = this.callbacks.get(token);
-    if (!cb) throw new NotFoundError('the task token is unknown, already used or expired');
+    if (!cb) throw new ConflictError('the task token is unknown, already used or expired');
     this.callbacks.delete(token);
     if (cb.timer) clearTimeout(cb.timer);
     return cb;
@@ -291,7 +317,17 @@ export class LocalEngine {
     });
     ex.abort = running.abort;
     const drained = (async () => {
-      for await (const e of running.eventLogs) translator.handle(e as InterpreterEvent);
+      const observe = this.options.onInterpreterEvent;
+      for await (const e of running.eventLogs) {
+        if (observe) {
+          try {
+            observe(ex.executionId, e as InterpreterEvent);
+          } catch {
+            // An observer's failure is its own; the execution's events carry on.
+          }
+        }
+        translator.handle(e as InterpreterEvent);
+      }
     })().catch(() => undefined);
     const finish = (status: ExecutionStatus, detail: { output?: unknown; error?: { name: string; message: string } }) => {
       // The interpreter's log drains first, so execution_completed is always the last event.
@@ -367,24 +403,15 @@ export class LocalEngine {
       const paused = this.options.isPaused ? await this.options.isPaused(ex.executionId) : this.pausedFlags.has(ex.executionId);
       if (paused) throw new NodeError(ErrorNames.Paused, `execution paused before node ${meta.nodeId}`);
     }
+    // The interpreter has one $$.Task.Token per execution; mint one per callback instead.
     const token = `local-task-token:${randomUUID()}`;
     const settle = deferred<unknown>();
-    let prompt: string | undefined;
-    let inputSchema: Record<string, unknown> | undefined;
-    if (kind === 'human_input') {
-      const config = invocation.config as { prompt: string; inputSchema: Record<string, unknown> };
-      const rendered = renderValue(config.prompt, { nodes: invocation.nodes, input: invocation.input, execution: { id: invocation.execution.id } });
-      prompt = typeof rendered === 'string' ? rendered : JSON.stringify(rendered);
-      inputSchema = config.inputSchema;
-    }
     const pending: PendingCallback & { settle: Deferred<unknown>; timer?: NodeJS.Timeout } = {
       token,
       executionId: ex.executionId,
       nodeId: meta.nodeId,
       kind,
       createdAt: new Date().toISOString(),
-      ...(prompt === undefined ? {} : { prompt }),
-      ...(inputSchema === undefined ? {} : { inputSchema }),
       ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
       settle,
     };
@@ -394,29 +421,19 @@ export class LocalEngine {
       pending.timer.unref();
     }
     this.callbacks.set(token, pending);
+    const context = this.invokeContext(ex, runtime, meta.nodeId, timeoutSeconds);
+    const withToken = { ...invocation, taskToken: token };
     const handler = this.options.runtimes.get(runtime);
-    if (handler) {
-      try {
-        await handler({ ...invocation, taskToken: token }, this.invokeContext(ex, runtime, meta.nodeId, timeoutSeconds));
-      } catch (err) {
-        this.callbacks.delete(token);
-        if (pending.timer) clearTimeout(pending.timer);
-        throw err;
-      }
+    try {
+      if (handler) await handler(withToken, context);
+      else if (kind === 'human_input') await requestInput(withToken, { callbacks: this.callbackStore, emit: context.emit });
+      else await recordCallback(withToken, { callbacks: this.callbackStore, emit: context.emit });
+    } catch (err) {
+      this.callbacks.delete(token);
+      if (pending.timer) clearTimeout(pending.timer);
+      throw err;
     }
-    if (kind === 'pause') {
-      ex.status = 'PAUSED';
-      ex.publish({ type: 'execution_paused', reason: `paused before node ${meta.nodeId}`, node_id: meta.nodeId });
-    } else if (kind === 'human_input') {
-      ex.publish({
-        type: 'user_input_required',
-        node_id: meta.nodeId,
-        request_id: token,
-        prompt: prompt ?? '',
-        input_schema: inputSchema ?? {},
-        timeout_seconds: timeoutSeconds ?? 86_400,
-      });
-    }
+    if (kind === 'pause') ex.status = 'PAUSED';
     return settle.promise;
   }
 

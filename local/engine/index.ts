@@ -2,3 +2,4 @@ export { LocalEngine, LocalExecution, type ExecutionOutcome, type LocalEngineOpt
 export { RuntimeRegistry, type NodeHandler, type LocalInvokeContext } from './runtimes';
 export { defaultRuntimes, defaultTools } from './default-runtimes';
 export { EventStream } from './event-stream';
+export type { InterpreterEvent } from './lifecycle';
