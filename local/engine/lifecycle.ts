@@ -71,6 +71,13 @@ export class LifecycleTranslator {
   private readonly reachWaiters = new Map<string, Array<{ n: number; resolve: () => void }>>();
   private readonly retriers = new Map<string, Retrier[]>();
   private readonly startedAt: number;
+  /**
+   * While loops, by the name of their check state. A while loop's own state only starts it (its
+   * body follows inline), so the loop completes when its check leaves for the "done" target.
+   */
+  private readonly whileChecks = new Map<string, { loopState: string; bodyEntry: string; doneTarget: string }>();
+  /** Checks that just ran, by `<done target>|<map index>`: entering the target ends that loop. */
+  private readonly pendingChecks = new Map<string, { loopState: string; bodyEntry: string; output: unknown; timestamp: number }>();
 
   constructor(
     private readonly asl: StateMachineDefinition,
@@ -79,6 +86,12 @@ export class LifecycleTranslator {
     startedAt: number,
   ) {
     this.startedAt = startedAt;
+    for (const [name, m] of Object.entries(meta)) {
+      if (m.role !== 'loop_check') continue;
+      const check = findState(asl, name) as { Choices?: Array<{ Next?: string }>; Default?: string } | undefined;
+      const bodyEntry = check?.Choices?.[0]?.Next;
+      if (bodyEntry !== undefined && check?.Default !== undefined) this.whileChecks.set(name, { loopState: m.nodeId, bodyEntry, doneTarget: check.Default });
+    }
   }
 
   private retriersOf(name: string): Retrier[] {
@@ -105,6 +118,7 @@ export class LifecycleTranslator {
   }
 
   handle(e: InterpreterEvent): void {
+    this.trackWhileLoops(e);
     this.translate(e);
     const name = e.state?.name;
     if (name !== undefined && (e.type === 'StateEntered' || e.type === 'StateRetried')) {
@@ -117,6 +131,42 @@ export class LifecycleTranslator {
         for (const w of ready) w.resolve();
       }
     }
+  }
+
+  /**
+   * A while loop's check either re-enters the body or leaves for the done target; the state the
+   * same scope enters next tells which (names are unique, Map iterations differ by index).
+   */
+  private trackWhileLoops(e: InterpreterEvent): void {
+    const name = e.state?.name;
+    if (name === undefined || !e.state) return;
+    const index = e.index ?? '';
+    const check = this.whileChecks.get(name);
+    if (e.type === 'StateExited' && check) {
+      this.pendingChecks.set(`${check.doneTarget}|${index}`, { loopState: check.loopState, bodyEntry: check.bodyEntry, output: e.state.output, timestamp: e.timestamp });
+      return;
+    }
+    if (e.type !== 'StateEntered') return;
+    for (const [key, pending] of this.pendingChecks) {
+      if (pending.bodyEntry === name && key.endsWith(`|${index}`)) this.pendingChecks.delete(key); // another pass
+    }
+    const done = this.pendingChecks.get(`${name}|${index}`);
+    if (!done) return;
+    this.pendingChecks.delete(`${name}|${index}`);
+    const m = this.meta[done.loopState];
+    const inst = this.instances.get(`${done.loopState}|${index}`)?.shift();
+    if (!m || !inst) return;
+    this.emit({
+      type: 'node_completed',
+      node_id: m.nodeId,
+      node_type: m.nodeType,
+      ...(e.index === undefined ? {} : { iteration: [e.index] }),
+      // The whole result, `{ iteration, output }`: how many passes ran and the last pass's output.
+      output: (done.output as { nodes?: Record<string, unknown> } | null)?.nodes?.[m.nodeId] ?? null,
+      duration_ms: Math.max(0, done.timestamp - inst.enteredAt),
+      attempts: inst.attempt,
+      timestamp: iso(done.timestamp),
+    });
   }
 
   private translate(e: InterpreterEvent): void {
@@ -171,6 +221,8 @@ export class LifecycleTranslator {
         return;
       }
       case 'StateExited': {
+        // A while loop's own state only starts the loop: it completes after its last check.
+        if (m.nodeType === 'loop' && [...this.whileChecks.values()].some((c) => c.loopState === name)) return;
         const inst = list.shift();
         if (!inst) return;
         const output = nodeOutput(e.state.output, m);
