@@ -157,7 +157,14 @@ describe('agent runtime', () => {
 
     it('remembers earlier exchanges of the session, windowed, and folds older ones into a summary', async () => {
       const memory = new DynamoAgentMemory(dynamo.doc, dynamo.tableName);
-      const model = new ScriptedModel([(req) => text(req.context?.agent === 'memory-summarizer' ? `summary of ${req.messages.length} message(s)` : `answer ${model.requests.length}`)]);
+      let answers = 0;
+      const model: ScriptedModel = new ScriptedModel([
+        (req: ChatRequest) => {
+          if (req.context?.agent === 'memory-summarizer') return text(`summary of ${req.messages.length} message(s)`);
+          answers += 1;
+          return text(`answer ${answers}`);
+        },
+      ]);
       const run = (n: number) => runAgent(invocation({ prompt: `question ${n}`, sessionId: 'chat-{{input.who}}' }), deps(model, { memory }));
       await run(1);
       await run(2);

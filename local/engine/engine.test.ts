@@ -242,6 +242,12 @@ describe('LocalEngine', () => {
     });
     await expect(engine.start(wf([start, end], ['start->end']), ['not', 'an', 'object'])).rejects.toThrow('execution input must be a JSON object, received an array');
     await expect(engine.start(wf([start, end], ['start->end']), {})).resolves.toBeDefined();
+    const typed: N = { id: 'start', type: 'start', config: { inputSchema: { type: 'object', properties: { topic: { type: 'string' } }, required: ['topic'] } } };
+    await expect(engine.start(wf([typed, end], ['start->end']), { topic: 7 })).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: "execution input does not match the start node's inputSchema: /topic must be string",
+    });
+    await expect(engine.start(wf([typed, end], ['start->end']), { topic: 'otters' })).resolves.toBeDefined();
   });
 
   it('orders log events a runtime publishes between its node_started and node_completed', async () => {

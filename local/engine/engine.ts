@@ -18,6 +18,7 @@ import { compile, type CompileResult, type StateMeta } from '../../statemachines
 import { EventStream } from './event-stream';
 import { findState, LifecycleTranslator, type InterpreterEvent } from './lifecycle';
 import type { LocalInvokeContext, RuntimeRegistry } from './runtimes';
+import { checkJsonSchema, describeSchemaErrors } from '../../functions/_shared/json-schema';
 import { MemoryCallbackStore, type CallbackRecord, type CallbackStore } from '../../functions/_shared/callbacks';
 import type { TaskCallbacks } from '../../functions/_shared/task-callbacks';
 import { answerInput } from '../../functions/request-input/answer-input';
@@ -186,6 +187,16 @@ export class LocalEngine implements TaskCallbacks {
     }
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       throw new ValidationError(`execution input must be a JSON object, received ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`);
+    }
+    const startNode = compiled.workflow.nodes.find((n) => n.type === 'start');
+    const inputSchema = startNode?.type === 'start' ? startNode.config.inputSchema : undefined;
+    if (inputSchema) {
+      const check = checkJsonSchema(inputSchema, input);
+      if (!check.ok) {
+        throw new ValidationError(`execution input does not match the start node's inputSchema: ${describeSchemaErrors(check.errors)}`, {
+          details: check.errors.map((e) => ({ path: e.path, message: e.message })),
+        });
+      }
     }
     const name = opts.name ?? randomUUID();
     const executionId = opts.executionId ?? `local:${compiled.workflow.metadata.id ?? 'workflow'}:${name}`;
