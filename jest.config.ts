@@ -5,7 +5,12 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/shared', '<rootDir>/statemachines', '<rootDir>/functions', '<rootDir>/local', '<rootDir>/examples'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+    // ESM-only dependencies, compiled to CommonJS for jest.
+    '/node_modules/@middy/.+\\.js$': '<rootDir>/local/test-support/esm-transform.cjs',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleNameMapper: { '^@shared/(.*)$': '<rootDir>/shared/src/$1' },
   setupFiles: ['<rootDir>/local/polyfills.ts'],
   testTimeout: 30_000,

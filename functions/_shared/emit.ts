@@ -56,3 +56,35 @@ export async function putLifecycleEvents(client: EventBridgeClient, busName: str
     }
   }
 }
+
+/**
+ * Collects a handler's events and puts them in batches of 10: streamed deltas do not cost one
+ * PutEvents call each, and `flush()` at the end of the invocation guarantees delivery before
+ * the Lambda returns.
+ */
+export class BufferedEventSink {
+  private buffer: LifecycleEvent[] = [];
+  private sending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly put: (events: LifecycleEvent[]) => Promise<void>,
+    private readonly executionId: string,
+    private readonly workflowId?: string,
+  ) {}
+
+  readonly emit: Emit = (draft) => {
+    this.buffer.push(stampEvent(draft, this.executionId, this.workflowId));
+    if (this.buffer.length >= BATCH) this.drain();
+  };
+
+  private drain(): void {
+    const batch = this.buffer;
+    this.buffer = [];
+    if (batch.length > 0) this.sending = this.sending.then(() => this.put(batch));
+  }
+
+  async flush(): Promise<void> {
+    this.drain();
+    await this.sending;
+  }
+}

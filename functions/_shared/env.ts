@@ -1,0 +1,41 @@
+/**
+ * Environment configuration, parsed with zod once at cold start: a missing or malformed variable
+ * fails the first invocation with a message naming it, instead of a confusing error later.
+ */
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** Every variable a Stepflow function may read; each handler picks what it needs. */
+export const envSchema = z.object({
+  TABLE_NAME: z.string().min(3),
+  ARTIFACTS_BUCKET: z.string().min(3),
+  EVENT_BUS_NAME: z.string().min(1),
+  /** `local` serves every model from the deterministic local model (labelled in every event). */
+  MODEL_MODE: z.enum(['real', 'local']).default('real'),
+  LOCAL_MODEL_FIXTURE: z.string().optional(),
+  TOOL_HTTP_ALLOW_HOSTS: list,
+  TOOL_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  TOOL_HTTP_MAX_BYTES: z.coerce.number().int().min(1024).max(6_000_000).default(1_000_000),
+  TOOL_S3_ALLOW_BUCKETS: list,
+});
+export type Env = z.infer<typeof envSchema>;
+
+/**
+ * @example
+ * ```ts
+ * const env = loadEnv(['TABLE_NAME', 'EVENT_BUS_NAME']);
+ * ```
+ */
+export function loadEnv<K extends keyof Env>(keysNeeded: readonly K[], source: NodeJS.ProcessEnv = process.env): Pick<Env, K> {
+  const shape = Object.fromEntries(keysNeeded.map((k) => [k, envSchema.shape[k]]));
+  const parsed = z.object(shape).safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid environment for this function (${problems})`);
+  }
+  return parsed.data as unknown as Pick<Env, K>;
+}

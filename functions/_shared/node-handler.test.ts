@@ -1,0 +1,96 @@
+/**
+ * The Lambda handlers end to end on local stand-ins: dynalite (DynamoDB), s3rver (S3) and a
+ * local PutEvents endpoint, reached through the real SDK clients via AWS_ENDPOINT_URL_* settings.
+ */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { NodeInvocation } from '@shared/runtime';
+import { putLifecycleEvents } from './emit';
+import { startDynamo, type LocalDynamo } from './test-support/dynamo';
+import { startEventBridge, type LocalEventBridge } from './test-support/eventbridge';
+import { lambdaContext } from './test-support/lambda-context';
+import { startS3, type LocalS3 } from './test-support/s3';
+
+// Handlers read their environment when first loaded, so they are required after it is set.
+/* eslint-disable @typescript-eslint/no-require-imports */
+describe('node runtime handlers on local stand-ins', () => {
+  let dynamo: LocalDynamo;
+  let s3: LocalS3;
+  let bus: LocalEventBridge;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    [dynamo, s3, bus] = await Promise.all([startDynamo(), startS3(['artifacts']), startEventBridge()]);
+    Object.assign(process.env, {
+      TABLE_NAME: dynamo.tableName,
+      ARTIFACTS_BUCKET: 'artifacts',
+      EVENT_BUS_NAME: 'stepflow-test',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+      AWS_S3_FORCE_PATH_STYLE: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await Promise.all([dynamo.stop(), s3.stop(), bus.stop()]);
+  });
+
+  const base = (over: Partial<NodeInvocation>): NodeInvocation => ({
+    execution: { id: 'arn:aws:states:us-east-1:123456789012:execution:wf:r1' },
+    workflow: { name: 'wf', id: 'wf' },
+    node: { id: 'n', type: 'transform' },
+    config: {},
+    nodes: {},
+    ...over,
+  });
+
+  it('human input handler records the request in DynamoDB and puts user_input_required on the bus', async () => {
+    const { handler } = (require('../request-input/handler') as typeof import('../request-input/handler'));
+    const result = await handler(
+      base({ node: { id: 'approve', type: 'human_input' }, callback: 'human_input', taskToken: 'tok-1', config: { prompt: 'OK?', inputSchema: { type: 'object' }, timeoutSeconds: 60 } }),
+      lambdaContext(),
+    );
+    const { DynamoCallbackStore } = (require('./callbacks') as typeof import('./callbacks'));
+    const requestId = (result.output as { requestId: string }).requestId;
+    expect(await new DynamoCallbackStore(dynamo.doc, dynamo.tableName).get('arn:aws:states:us-east-1:123456789012:execution:wf:r1', requestId)).toMatchObject({ status: 'waiting', taskToken: 'tok-1' });
+    const entry = bus.entries.find((e) => e.DetailType === 'User Input Required');
+    expect(entry).toMatchObject({ Source: 'stepflow', EventBusName: 'stepflow-test' });
+    expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({ type: 'user_input_required', node_id: 'approve', request_id: requestId, workflow_id: 'wf', execution_id: 'arn:aws:states:us-east-1:123456789012:execution:wf:r1' });
+  });
+
+  it('transform handler stores a large result in S3 and the next handler resolves it', async () => {
+    const { handler } = (require('../transform-data/handler') as typeof import('../transform-data/handler'));
+    const big = await handler(base({ config: { mode: 'jsonata', expression: '$map([1..5000], function($i){ {"i": $i, "s": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"} })', inputs: {} } }), lambdaContext());
+    expect(big.output).toEqual({ $stepflowRef: expect.objectContaining({ bucket: 'artifacts' }) });
+    const next = await handler(base({ node: { id: 'count', type: 'transform' }, config: { mode: 'jsonata', expression: '$count(rows)', inputs: { rows: '{{nodes.n.output}}' } }, nodes: { n: big } }), lambdaContext());
+    expect(next.output).toBe(5000);
+  });
+
+  it('rejects a payload that is not a node invocation with Stepflow.ValidationError naming the fields', async () => {
+    const { handler } = (require('../transform-data/handler') as typeof import('../transform-data/handler'));
+    await expect(handler({ hello: 'world' }, lambdaContext())).rejects.toMatchObject({ name: 'Stepflow.ValidationError', message: expect.stringContaining('execution: Invalid input') });
+  });
+
+  it('keeps a runtime error name for the state machine and classifies the unexpected as InternalError', async () => {
+    const { handler } = (require('../transform-data/handler') as typeof import('../transform-data/handler'));
+    await expect(handler(base({ config: { mode: 'jsonata', expression: '$$$ nope', inputs: {} } }), lambdaContext())).rejects.toMatchObject({ name: 'Stepflow.ValidationError', message: expect.stringContaining('invalid JSONata expression') });
+    const { classifyError } = (require('./node-handler') as typeof import('./node-handler'));
+    expect(classifyError(new TypeError('x is undefined'))).toMatchObject({ name: 'Stepflow.InternalError', message: 'x is undefined' });
+    expect(classifyError(Object.assign(new Error('t'), { name: 'States.Timeout' })).name).toBe('States.Timeout');
+  });
+
+  it('retries entries PutEvents rejected one by one, in batches of at most 10', async () => {
+    const client = new EventBridgeClient({ endpoint: bus.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const before = bus.entries.length;
+    bus.failNext(3);
+    const events = Array.from({ length: 23 }, (_, i) => ({ type: 'log' as const, event_id: `e${i}`, execution_id: 'x', timestamp: new Date().toISOString(), level: 'info' as const, message: `m${i}` }));
+    await putLifecycleEvents(client, 'bus', events, async () => undefined);
+    const got = bus.entries.slice(before).map((e) => (JSON.parse(e.Detail) as { message: string }).message);
+    expect(got.sort()).toEqual(events.map((e) => e.message).sort());
+    client.destroy();
+  });
+});

@@ -1,0 +1,8 @@
+import { loadEnv } from '../_shared/env';
+import { nodeHandler } from '../_shared/node-handler';
+import { awsNodeDeps } from '../_shared/wiring';
+import { transformData } from './transform-data';
+
+const env = loadEnv(['EVENT_BUS_NAME', 'ARTIFACTS_BUCKET']);
+
+export const handler = nodeHandler((invocation) => transformData(invocation), awsNodeDeps(env));
