@@ -2,7 +2,8 @@
  * The AWS adapters every node runtime is wired with: lifecycle events to the EventBridge bus,
  * large outputs to the artifacts bucket.
  */
-import { eventBridge, s3 } from './clients';
+import { eventBridge } from './clients/eventbridge';
+import { s3 } from './clients/s3';
 import { BufferedEventSink, putLifecycleEvents } from './emit';
 import { S3ObjectStore } from './large-output';
 import type { NodeHandlerDeps } from './node-handler';

@@ -1,5 +1,5 @@
 import { DynamoCallbackStore } from '../_shared/callbacks';
-import { documentClient } from '../_shared/clients';
+import { documentClient } from '../_shared/clients/dynamo';
 import { loadEnv } from '../_shared/env';
 import { nodeHandler } from '../_shared/node-handler';
 import { awsNodeDeps } from '../_shared/wiring';
