@@ -7,6 +7,7 @@
  * Stepflow only uses English messages, so the locale index is replaced by English alone
  * (about 250 KB less per function).
  */
+import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type BuildResult, type Plugin } from 'esbuild';
 
@@ -38,8 +39,8 @@ export interface BundleOptions {
  * await bundleHandler({ entry: 'functions/invoke-llm/handler.ts', outfile: 'dist/invoke-llm/index.js' });
  * ```
  */
-export function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ metafile: true }>> {
-  return build({
+export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ metafile: true }>> {
+  const result = await build({
     entryPoints: [opts.entry],
     outfile: opts.outfile,
     bundle: true,
@@ -55,4 +56,8 @@ export function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ metafi
     external: opts.bundleSdk ? [] : ['@aws-sdk/*', '@smithy/*'],
     plugins: [englishOnlyZod],
   });
+  // Plain .cjs files beside a handler (the code sandbox's runner) are loaded by path at run time.
+  const dir = path.dirname(opts.entry);
+  for (const f of await readdir(dir)) if (f.endsWith('.cjs')) await copyFile(path.join(dir, f), path.join(path.dirname(opts.outfile), f));
+  return result;
 }

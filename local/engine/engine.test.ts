@@ -268,3 +268,17 @@ describe('LocalEngine', () => {
     expect(outcome).toMatchObject({ status: 'FAILED', error: { name: 'Stepflow.InternalError', message: expect.stringContaining('no llm runtime is registered') } });
   });
 });
+
+describe('LocalEngine token usage', () => {
+  it('carries the usage a runtime reports on node_completed and sums it on execution_completed', async () => {
+    const metered: NodeHandler = async () => ({ output: 'ok', usage: { input_tokens: 10, output_tokens: 5, cache_read_tokens: 1, cache_write_tokens: 0, cost_usd: 0.0002 } });
+    const engine = new LocalEngine({ runtimes: defaultRuntimes().with({ tool: metered }) });
+    const ex = await engine.start(wf([start, echo('a', 1), echo('b', 2), end], ['start->a', 'a->b', 'b->end']), {});
+    const events = await collect(ex.events);
+    expect(events.filter((e) => e.type === 'node_completed' && e.node_type === 'tool').map((e) => (e as { usage?: unknown }).usage)).toEqual([
+      { input_tokens: 10, output_tokens: 5, cache_read_tokens: 1, cache_write_tokens: 0, cost_usd: 0.0002 },
+      { input_tokens: 10, output_tokens: 5, cache_read_tokens: 1, cache_write_tokens: 0, cost_usd: 0.0002 },
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'execution_completed', usage: { input_tokens: 20, output_tokens: 10, cache_read_tokens: 2, cost_usd: 0.0004 } });
+  });
+});

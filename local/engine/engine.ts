@@ -10,7 +10,7 @@ import '../polyfills';
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { describeError, ErrorNames, NodeError, NotFoundError, ConflictError, ValidationError } from '@shared/errors';
-import type { ExecutionStatus, LifecycleEvent } from '@shared/events';
+import { usageSchema, type ExecutionStatus, type LifecycleEvent } from '@shared/events';
 import { formatIssues } from '@shared/issues';
 import { nodeInvocationSchema, type NodeInvocation, type RuntimeName } from '@shared/runtime';
 import type { Workflow } from '@shared/workflow';
@@ -310,7 +310,7 @@ export class LocalEngine implements TaskCallbacks {
           const n = (invocations.get(stateName) ?? 0) + 1;
           invocations.set(stateName, n);
           await translator.reached(stateName, n);
-          return this.dispatch(ex, stateName, meta, def, p);
+          return this.dispatch(ex, translator, stateName, meta, def, p);
         };
       }
       if (def?.Type === 'Wait' && this.options.waitMs !== undefined) waits[stateName] = this.options.waitMs;
@@ -374,7 +374,7 @@ export class LocalEngine implements TaskCallbacks {
     }
   }
 
-  private async dispatch(ex: LocalExecution, stateName: string, meta: StateMeta, def: Record<string, unknown>, parameters: unknown): Promise<unknown> {
+  private async dispatch(ex: LocalExecution, translator: LifecycleTranslator, stateName: string, meta: StateMeta, def: Record<string, unknown>, parameters: unknown): Promise<unknown> {
     if (meta.subworkflow) return this.runChild(ex, meta.subworkflow, parameters);
     const params = parameters as { FunctionName?: string; Payload?: unknown };
     const parsed = nodeInvocationSchema.safeParse(params.Payload);
@@ -392,6 +392,8 @@ export class LocalEngine implements TaskCallbacks {
       throw new NodeError(ErrorNames.Internal, `no ${runtime} runtime is registered with the local engine (node "${meta.nodeId}")`, { retryable: false });
     }
     const response = await handler(invocation, this.invokeContext(ex, runtime, meta.nodeId, timeoutSeconds));
+    const usage = usageSchema.safeParse((response as { usage?: unknown } | null)?.usage);
+    if (usage.success) translator.recordUsage(stateName, usage.data);
     return { Payload: response, StatusCode: 200, ExecutedVersion: '$LATEST' };
   }
 

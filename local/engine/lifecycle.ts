@@ -3,7 +3,7 @@
  * node_completed and node_failed (with durations and attempts) for the states that stand for
  * nodes, and execution_completed at the end.
  */
-import type { LifecycleEvent, ExecutionStatus } from '@shared/events';
+import type { LifecycleEvent, ExecutionStatus, Usage } from '@shared/events';
 import { ErrorNames } from '@shared/errors';
 import type { StateMeta } from '../../statemachines/src';
 import type { StateMachineDefinition } from '../../statemachines/src';
@@ -66,6 +66,10 @@ export function findState(asl: StateMachineDefinition, name: string): Record<str
 
 export class LifecycleTranslator {
   private readonly instances = new Map<string, Instance[]>();
+  /** Token usage runtimes reported, per state, waiting for that state's node_completed. */
+  private readonly usageByState = new Map<string, Usage[]>();
+  private readonly total: Usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: 0 };
+  private usageSeen = false;
   /** How many times each state has been entered or retried (a barrier for the engine). */
   private readonly reachedCount = new Map<string, number>();
   private readonly reachWaiters = new Map<string, Array<{ n: number; resolve: () => void }>>();
@@ -105,6 +109,19 @@ export class LifecycleTranslator {
 
   private key(e: InterpreterEvent): string {
     return `${e.state?.name ?? ''}|${e.index ?? ''}`;
+  }
+
+  /** Records the usage a runtime reported for a state; it rides on that node's completion event. */
+  recordUsage(stateName: string, usage: Usage): void {
+    const list = this.usageByState.get(stateName) ?? [];
+    list.push(usage);
+    this.usageByState.set(stateName, list);
+    this.usageSeen = true;
+    this.total.input_tokens += usage.input_tokens;
+    this.total.output_tokens += usage.output_tokens;
+    this.total.cache_read_tokens += usage.cache_read_tokens;
+    this.total.cache_write_tokens += usage.cache_write_tokens;
+    this.total.cost_usd = Math.round((this.total.cost_usd + usage.cost_usd) * 1e8) / 1e8;
   }
 
   /** Resolves once state `name` has been entered or retried `n` times in the event log. */
@@ -226,10 +243,12 @@ export class LifecycleTranslator {
         const inst = list.shift();
         if (!inst) return;
         const output = nodeOutput(e.state.output, m);
+        const usage = this.usageByState.get(name as string)?.shift();
         this.emit({
           type: 'node_completed',
           ...base,
           output,
+          ...(usage ? { usage } : {}),
           duration_ms: Math.max(0, e.timestamp - inst.enteredAt),
           attempts: inst.attempt,
           timestamp: iso(e.timestamp),
@@ -248,6 +267,7 @@ export class LifecycleTranslator {
       ...(detail.result === undefined ? {} : { result: detail.result }),
       ...(detail.error ? { error: detail.error } : {}),
       duration_ms: Math.max(0, at - this.startedAt),
+      ...(this.usageSeen ? { usage: { ...this.total } } : {}),
       timestamp: iso(at),
     });
   }
