@@ -11,7 +11,14 @@ export interface ToolContext {
 export interface ToolDefinition<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
+  /** Validates (and types) the arguments before `run` sees them. */
   readonly args: S;
+  /**
+   * The JSON Schema a model is shown, when it is not derived from `args`: tools described by
+   * someone else (an MCP server) carry the schema they were declared with, and `args` then only
+   * validates against it.
+   */
+  readonly jsonSchema?: Record<string, unknown>;
   run(args: z.infer<S>, ctx: ToolContext): Promise<unknown>;
 }
 
@@ -39,9 +46,13 @@ export class ToolRegistry {
     return [...this.tools.keys()].sort();
   }
 
-  /** JSON Schema of a tool's arguments (what a model is shown). */
+  /**
+   * JSON Schema of a tool's arguments (what a model is shown). Derived in `input` mode, so an
+   * argument with a default is optional to the model, as it is to the validator.
+   */
   jsonSchema(name: string): Record<string, unknown> | undefined {
     const tool = this.tools.get(name);
-    return tool ? (z.toJSONSchema(tool.args) as Record<string, unknown>) : undefined;
+    if (!tool) return undefined;
+    return tool.jsonSchema ?? (z.toJSONSchema(tool.args, { io: 'input' }) as Record<string, unknown>);
   }
 }

@@ -1,16 +1,26 @@
 /**
  * The deterministic runtimes the local engine has without any AI provider: JSONata transforms
- * and the built-in tools (echo). LLM, agent and code runtimes are registered on top.
+ * and the deterministic built-in tools (echo, calculator, json_transform). LLM, agent and code
+ * runtimes are registered on top.
  */
 import { nodeInvocationSchema } from '@shared/runtime';
 import { transformData } from '../../functions/transform-data/transform-data';
 import { runTool } from '../../functions/run-tool/run-tool';
-import { ToolRegistry } from '../../functions/run-tool/tool-registry';
-import { echoTool } from '../../functions/run-tool/tools/echo';
+import type { ToolRegistry } from '../../functions/run-tool/tool-registry';
+import { builtinTools } from '../../functions/run-tool/tools';
 import { RuntimeRegistry } from './runtimes';
 
+/**
+ * The built-in tools that need no configuration. http_request and the S3 tools are left out:
+ * they need an allow-list (and a client) chosen by whoever runs the engine.
+ *
+ * @example
+ * ```ts
+ * defaultTools().names() // ['calculator', 'echo', 'json_transform']
+ * ```
+ */
 export function defaultTools(): ToolRegistry {
-  return new ToolRegistry().register(echoTool);
+  return builtinTools();
 }
 
 /**

@@ -3,7 +3,14 @@ import type { ToolDefinition } from '../tool-registry';
 
 const args = z.object({ message: z.unknown().describe('Any JSON value; returned unchanged') }).strict();
 
-/** Returns its argument: a deterministic tool for tests, demos and wiring checks. */
+/**
+ * Returns its argument: a deterministic tool for tests, demos and wiring checks.
+ *
+ * @example
+ * ```ts
+ * await echoTool.run({ message: 'hi' }, {}) // { message: 'hi' }
+ * ```
+ */
 export const echoTool: ToolDefinition<typeof args> = {
   name: 'echo',
   description: 'Returns the message it is given, unchanged.',
