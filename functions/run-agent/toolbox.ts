@@ -3,6 +3,7 @@
  * a call that never throws — an unknown tool, invalid arguments or a failing tool come back as
  * an error observation the model can react to.
  */
+import { executeToolForAgent } from '../run-tool/run-tool';
 import type { ToolRegistry } from '../run-tool/tool-registry';
 import type { AgentToolbox } from './run-agent';
 
@@ -21,18 +22,6 @@ export function toolboxFromRegistry(registry: ToolRegistry): AgentToolbox {
         .map((n) => ({ name: n, description: registry.get(n)?.description ?? n, inputSchema: registry.jsonSchema(n) ?? { type: 'object' } }));
       return { specs, missing };
     },
-    async call(name, args, signal) {
-      const tool = registry.get(name);
-      if (!tool) return { ok: false, error: `unknown tool "${name}"; available: ${registry.names().join(', ') || 'none'}` };
-      const parsed = tool.args.safeParse(args);
-      if (!parsed.success) {
-        return { ok: false, error: `invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
-      }
-      try {
-        return { ok: true, result: (await tool.run(parsed.data, signal ? { signal } : {})) ?? null };
-      } catch (err) {
-        return { ok: false, error: `${name} failed: ${(err as Error).message ?? String(err)}` };
-      }
-    },
+    call: (name, args, signal) => executeToolForAgent(registry, name, args, signal ? { signal } : {}),
   };
 }

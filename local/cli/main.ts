@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { formatIssues, type Issue } from '@shared/issues';
 import type { LifecycleEvent } from '@shared/events';
 import { compile } from '../../statemachines/src';
-import { defaultRuntimes, LocalEngine, type RuntimeRegistry } from '../engine';
+import { defaultRuntimes, defaultTools, LocalEngine, type RuntimeRegistry } from '../engine';
+import { aiRuntimes } from '../engine/ai-runtimes';
 import { folderResolver, loadJsonFile, parseJsonText } from './load-workflow';
 import { ProgressView } from './progress';
 
@@ -32,6 +33,10 @@ Run options:
   --answer <node>=<json>  answer for a human_input node (repeatable; asked interactively on a terminal)
   --workflows <dir>       where sub-workflows are found (default: the workflow's folder)
   --real-time             honour Wait durations and retry backoff (default: run them instantly)
+  --models local|real     local (default): every model is the deterministic local model, and every
+                          result says "simulated"; real: Bedrock with your AWS credentials and the
+                          OpenAI-compatible endpoints the workflow names
+  --model-fixture <file>  scripted replies for the local model (JSON; see functions/_shared/models)
 `;
 
 /** Runs the CLI with process streams; resolves to the exit code. */
@@ -124,8 +129,24 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 
   const realTime = values['real-time'] === true;
+  const modelMode = values.models ?? 'local';
+  if (modelMode !== 'local' && modelMode !== 'real') {
+    io.stderr.write(`--models must be local or real, received "${modelMode}"\n`);
+    return 2;
+  }
+  let runtimes = io.runtimes;
+  if (!runtimes) {
+    const tools = defaultTools();
+    let modelDeps = {};
+    if (modelMode === 'real') {
+      const { BedrockRuntimeClient } = await import('@aws-sdk/client-bedrock-runtime');
+      modelDeps = { bedrock: new BedrockRuntimeClient({}) };
+    }
+    runtimes = defaultRuntimes(tools).with(aiRuntimes({ tools, modelMode, modelDeps, ...(values['model-fixture'] ? { localModelFixture: values['model-fixture'] } : {}) }));
+  }
+  if (modelMode === 'local') io.stdout.write('models: the deterministic local model (simulated replies); use --models real for Bedrock\n');
   const engine = new LocalEngine({
-    runtimes: io.runtimes ?? defaultRuntimes(),
+    runtimes,
     resolveWorkflow: folderResolver(values.workflows ?? path.dirname(path.resolve(file))),
     ...(realTime ? {} : { waitMs: 0, retryDelayMs: 0 }),
   });
@@ -201,6 +222,8 @@ function parseCommand(argv: string[]) {
       workflows: { type: 'string' },
       out: { type: 'string' },
       'real-time': { type: 'boolean' },
+      models: { type: 'string' },
+      'model-fixture': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -210,7 +233,7 @@ function parseCommand(argv: string[]) {
   if (file === undefined) throw new Error(`stepflow ${command} needs a workflow file`);
   if (rest.length > 0) throw new Error(`unexpected arguments: ${rest.join(' ')}`);
   if (command !== 'run') {
-    for (const k of ['input', 'input-file', 'answer', 'workflows', 'real-time'] as const) {
+    for (const k of ['input', 'input-file', 'answer', 'workflows', 'real-time', 'models', 'model-fixture'] as const) {
       if (values[k] !== undefined) throw new Error(`--${k} applies to "run" only`);
     }
   }
