@@ -27,6 +27,8 @@ export interface WorkflowSkeleton {
   /** Edges that parsed. */
   readonly edges: readonly WorkflowEdge[];
   readonly settingsType: 'STANDARD' | 'EXPRESS';
+  /** The workflow's `settings.timeoutSeconds`, when set and valid. */
+  readonly timeoutSeconds?: number;
 }
 
 export type ParseWorkflowResult =
@@ -36,27 +38,90 @@ export type ParseWorkflowResult =
 const MAX_ISSUES = 1000;
 
 /**
- * Measures nesting depth and total size without recursion.
+ * Measures nesting depth and total size without recursion, and checks that every value is one
+ * JSON can hold (a BigInt, a function, a symbol, NaN or Infinity is not).
  * @returns the first limit broken, or undefined.
+ * @example
+ * ```ts
+ * checkDocumentBounds({ a: [1, 'x'] }) // undefined
+ * checkDocumentBounds({ a: 1n }) // { code: 'INVALID_JSON', message: 'the document holds a bigint ...' }
+ * ```
  */
 export function checkDocumentBounds(value: unknown): { code: IssueCode; message: string } | undefined {
-  const stack: Array<[unknown, number]> = [[value, 0]];
+  // Two parallel stacks (values, depths) and indexed loops: this walks up to millions of values,
+  // and per-value tuples or iterators cost several times more.
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
   let visited = 0;
   const maxVisited = WorkflowLimits.maxNodes * 200;
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
+  const tooMany = { code: 'TOO_LARGE', message: `document has more than ${maxVisited} values` } as const;
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop() as number;
     visited += 1;
-    if (visited > maxVisited) return { code: 'TOO_LARGE', message: `document has more than ${maxVisited} values` };
+    if (visited > maxVisited) return tooMany;
     if (depth > WorkflowLimits.maxDepth) {
       return { code: 'TOO_DEEP', message: `document nests deeper than ${WorkflowLimits.maxDepth} levels` };
     }
-    if (typeof v === 'string' && v.length > WorkflowLimits.maxStringLength) {
-      return { code: 'TOO_LARGE', message: `a string is longer than ${WorkflowLimits.maxStringLength} characters` };
+    if (typeof v === 'string') {
+      if (v.length > WorkflowLimits.maxStringLength) return { code: 'TOO_LARGE', message: `a string is longer than ${WorkflowLimits.maxStringLength} characters` };
+      continue;
     }
+    const kind = typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol' ? `a ${typeof v}` : undefined;
+    if (kind !== undefined) {
+      return { code: 'INVALID_JSON', message: `the document holds ${kind}, which JSON cannot represent: use only objects, arrays, strings, finite numbers, booleans and null` };
+    }
+    // Children are counted before they are pushed: one huge (or sparse) array must not fill the
+    // stack, and the memory, before the limit is seen.
     if (Array.isArray(v)) {
-      for (const c of v) stack.push([c, depth + 1]);
+      if (visited + values.length + v.length > maxVisited) return tooMany;
+      for (let i = 0; i < v.length; i += 1) {
+        values.push(v[i]);
+        depths.push(depth + 1);
+      }
     } else if (v !== null && typeof v === 'object') {
-      for (const c of Object.values(v as Record<string, unknown>)) stack.push([c, depth + 1]);
+      const keys = Object.keys(v);
+      if (visited + values.length + keys.length > maxVisited) return tooMany;
+      for (let i = 0; i < keys.length; i += 1) {
+        const k = keys[i] as string;
+        if (k.length > WorkflowLimits.maxStringLength) return { code: 'TOO_LARGE', message: `a key is longer than ${WorkflowLimits.maxStringLength} characters` };
+        values.push((v as Record<string, unknown>)[k]);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Text cut short for a message (a received key or value can be megabytes long). */
+function clip(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A received value as a message shows it: JSON, cut short. */
+function preview(value: unknown): string {
+  try {
+    return clip(JSON.stringify(value) ?? String(value));
+  } catch {
+    return typeof value;
+  }
+}
+
+/**
+ * Finds an own `__proto__` key (as `JSON.parse` creates it): zod drops such keys from records and
+ * assignment turns them into a prototype, so the value would silently vanish from the ASL.
+ * @returns the dotted field of the first one, or undefined.
+ */
+function findProtoKey(value: unknown, base: string): string | undefined {
+  const stack: Array<[unknown, string]> = [[value, base]];
+  while (stack.length > 0) {
+    const [v, field] = stack.pop() as [unknown, string];
+    if (Array.isArray(v)) v.forEach((c, i) => stack.push([c, `${field}[${i}]`]));
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, c] of Object.entries(v as Record<string, unknown>)) {
+        if (k === '__proto__') return `${field}.${k}`;
+        stack.push([c, `${field}.${k}`]);
+      }
     }
   }
   return undefined;
@@ -66,10 +131,20 @@ function pathToField(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((s, seg) => (typeof seg === 'number' ? `${s}[${seg}]` : s ? `${s}.${String(seg)}` : String(seg)), '');
 }
 
+/**
+ * Zod's issues, one per offending field: an unknown key is reported at the key itself (zod puts
+ * it on the enclosing object), so the editor can mark the field that has to go.
+ */
+function fieldIssues(error: z.ZodError): Array<{ path: PropertyKey[]; message: string }> {
+  return error.issues.slice(0, 20).flatMap((zi) =>
+    zi.code === 'unrecognized_keys' ? zi.keys.map((k) => ({ path: [...zi.path, k], message: `unknown field ${preview(k)}` })) : [{ path: [...zi.path], message: zi.message }],
+  );
+}
+
 function zodIssues(error: z.ZodError, code: IssueCode, where: { nodeId?: string; edgeId?: string }, prefix = ''): Issue[] {
-  return error.issues.slice(0, 20).map((zi) => {
+  return fieldIssues(error).map((zi) => {
     const field = pathToField([...(prefix ? [prefix] : []), ...zi.path]);
-    return issue(code, `${field || 'value'}: ${zi.message}`, { ...where, ...(field ? { field } : {}) });
+    return issue(code, `${clip(field) || 'value'}: ${zi.message}`, { ...where, ...(field ? { field } : {}) });
   });
 }
 
@@ -94,19 +169,21 @@ export function parseWorkflow(input: unknown): ParseWorkflowResult {
 
   if (input.schemaVersion !== WORKFLOW_SCHEMA_VERSION) {
     issues.push(
-      issue('UNSUPPORTED_SCHEMA_VERSION', `schemaVersion must be ${WORKFLOW_SCHEMA_VERSION}, received ${JSON.stringify(input.schemaVersion) ?? 'nothing'}`, {
+      issue('UNSUPPORTED_SCHEMA_VERSION', `schemaVersion must be ${WORKFLOW_SCHEMA_VERSION}, received ${input.schemaVersion === undefined ? 'nothing' : preview(input.schemaVersion)}`, {
         field: 'schemaVersion',
       }),
     );
   }
   const allowed = new Set(['schemaVersion', 'metadata', 'settings', 'nodes', 'edges']);
   for (const key of Object.keys(input)) {
-    if (!allowed.has(key)) issues.push(issue('INVALID_WORKFLOW', `unknown top-level field "${key}"`, { field: key }));
+    if (!allowed.has(key)) issues.push(issue('INVALID_WORKFLOW', `unknown top-level field ${preview(key)}`, { field: key }));
   }
   const metadata = workflowMetadataSchema.safeParse(input.metadata);
   if (!metadata.success) issues.push(...zodIssues(metadata.error, 'INVALID_WORKFLOW', {}, 'metadata'));
   const settings = workflowSettingsSchema.safeParse(input.settings ?? {});
   if (!settings.success) issues.push(...zodIssues(settings.error, 'INVALID_WORKFLOW', {}, 'settings'));
+  const settingsProto = findProtoKey(input.settings, 'settings');
+  if (settingsProto !== undefined) issues.push(issue('INVALID_WORKFLOW', `${settingsProto}: the key "__proto__" is not allowed`, { field: settingsProto }));
 
   const rawNodes = input.nodes;
   const rawEdges = input.edges ?? [];
@@ -136,7 +213,7 @@ export function parseWorkflow(input: unknown): ParseWorkflowResult {
     }
     const idResult = nodeIdSchema.safeParse(raw.id);
     if (!idResult.success) {
-      issues.push(issue('INVALID_NODE_ID', `${field}.id ${JSON.stringify(raw.id) ?? 'is missing'}: ${idResult.error.issues[0]?.message ?? 'invalid'}`, { field: `${field}.id` }));
+      issues.push(issue('INVALID_NODE_ID', `${field}.id ${raw.id === undefined ? 'is missing' : preview(raw.id)}: ${idResult.error.issues[0]?.message ?? 'invalid'}`, { field: `${field}.id` }));
       return;
     }
     const id = idResult.data;
@@ -148,11 +225,17 @@ export function parseWorkflow(input: unknown): ParseWorkflowResult {
     const type = raw.type;
     if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(nodeConfigSchemas, type)) {
       issues.push(
-        issue('UNKNOWN_NODE_TYPE', `node "${id}" has type ${JSON.stringify(type) ?? 'missing'}; expected one of ${Object.keys(nodeConfigSchemas).join(', ')}`, {
+        issue('UNKNOWN_NODE_TYPE', `node "${id}" has type ${type === undefined ? 'missing' : preview(type)}; expected one of ${Object.keys(nodeConfigSchemas).join(', ')}`, {
           nodeId: id,
           field: 'type',
         }),
       );
+      return;
+    }
+    const protoField = findProtoKey(raw.config, 'config');
+    if (protoField !== undefined) {
+      issues.push(issue('INVALID_CONFIG', `node "${id}" (${type}) ${protoField}: the key "__proto__" is not allowed (it would be dropped or become the object's prototype)`, { nodeId: id, field: protoField }));
+      skeletonNodes.push({ id, type: type as NodeType });
       return;
     }
     const parsed = workflowNodeSchema.safeParse(raw);
@@ -162,10 +245,10 @@ export function parseWorkflow(input: unknown): ParseWorkflowResult {
       return;
     }
     skeletonNodes.push({ id, type: type as NodeType });
-    for (const zi of parsed.error.issues.slice(0, 20)) {
+    for (const zi of fieldIssues(parsed.error)) {
       const f = pathToField(zi.path);
       const code: IssueCode = zi.path[0] === 'config' || zi.path.length === 0 ? 'INVALID_CONFIG' : 'INVALID_NODE';
-      const message = zi.path[0] === 'config' && zi.path.length === 1 && raw.config === undefined ? `node "${id}" (${type}) is missing its config` : `node "${id}" (${type}) ${f || 'value'}: ${zi.message}`;
+      const message = zi.path[0] === 'config' && zi.path.length === 1 && raw.config === undefined ? `node "${id}" (${type}) is missing its config` : `node "${id}" (${type}) ${clip(f) || 'value'}: ${zi.message}`;
       issues.push(issue(code, message, { nodeId: id, ...(f ? { field: f } : {}) }));
     }
   });
@@ -188,7 +271,8 @@ export function parseWorkflow(input: unknown): ParseWorkflowResult {
   });
 
   const settingsType = settings.success ? settings.data.type : 'STANDARD';
-  const skeleton: WorkflowSkeleton = { nodes: skeletonNodes, edges, settingsType };
+  const timeoutSeconds = settings.success ? settings.data.timeoutSeconds : undefined;
+  const skeleton: WorkflowSkeleton = { nodes: skeletonNodes, edges, settingsType, ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }) };
   if (rawNodes.length === 0) issues.push(issue('NO_START', 'the workflow has no nodes: add a start node', { field: 'nodes' }));
 
   const capped = issues.slice(0, MAX_ISSUES);

@@ -7,7 +7,8 @@
  * - one region per parallel branch (from the branch's first node up to the parallel's merge);
  * - one region per loop body (from the loop's `body` edge back to the loop node).
  *
- * Inside a region, a nested parallel (split..merge) and a loop count as a single node, so every
+ * Inside a region, a loop counts as a single node and a nested parallel as two (the parallel,
+ * where its error edges leave, and its merge, reached only when every branch succeeded), so every
  * region is a DAG whose dominator tree answers "has node R always run before node N?", which is
  * how references between nodes are checked.
  */
@@ -208,8 +209,10 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
       if (h === Handles.error) {
         const waitMode = type === 'wait' && node?.type === 'wait' ? node.config.mode : undefined;
         const whileLoop = type === 'loop' && node?.type === 'loop' && node.config.mode === 'while';
-        if (!catchableNodeTypes.has(type) || (waitMode !== undefined && waitMode !== 'event') || whileLoop) {
-          issues.push(issue('ERROR_EDGE_NOT_ALLOWED', `node "${id}" (${type}${waitMode ? `, ${waitMode}` : ''}${whileLoop ? ', while' : ''}) cannot fail on its own, so it cannot have an error edge (edge "${e.id}")`, { edgeId: e.id, nodeId: id }));
+        // A mapping transform is a Pass state, which has no Catch.
+        const mapping = type === 'transform' && node?.type === 'transform' && node.config.mode === 'mapping';
+        if (!catchableNodeTypes.has(type) || (waitMode !== undefined && waitMode !== 'event') || whileLoop || mapping) {
+          issues.push(issue('ERROR_EDGE_NOT_ALLOWED', `node "${id}" (${type}${waitMode ? `, ${waitMode}` : ''}${whileLoop ? ', while' : ''}${mapping ? ', mapping' : ''}) cannot fail on its own, so it cannot have an error edge (edge "${e.id}")`, { edgeId: e.id, nodeId: id }));
         } else s.errors.push(e);
         continue;
       }
@@ -471,13 +474,17 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
   if (hasBlocking(issues)) return { ok: false, issues };
 
   // Region graphs: members in topological order, with predecessor lists and a virtual exit.
+  // A nested parallel stands in its region as two nodes: the parallel itself, whose error edges
+  // leave before any branch result exists, and its merge, reached only when every branch
+  // succeeded. Branch results are known to exist from the merge on, not from the parallel.
   const regionSucc = (region: Region, n: string): string[] => {
     const s = succ.get(n) as NodeSuccessors;
     const type = types.get(n);
     let raw: string[];
     if (type === 'parallel') {
-      const after = succ.get(mergeOf.get(n) as string)?.next;
-      raw = [...(after === undefined ? [] : [after]), ...s.errors.map((e) => e.target)];
+      raw = [mergeOf.get(n) as string, ...s.errors.map((e) => e.target)];
+    } else if (type === 'merge') {
+      raw = s.next === undefined ? [] : [s.next];
     } else if (type === 'loop') {
       raw = [...(s.done === undefined ? [] : [s.done]), ...s.errors.map((e) => e.target)];
     } else raw = successorsOf(n);
@@ -489,7 +496,8 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
     region.members.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
     const preds = new Map<string, string[]>();
     let reachesExit = false;
-    for (const n of region.members) {
+    const graph = region.members.flatMap((n) => (types.get(n) === 'parallel' ? [n, mergeOf.get(n) as string] : [n]));
+    for (const n of graph) {
       for (const t of regionSucc(region, n)) {
         if (t === EXIT) reachesExit = true;
         (preds.get(t) ?? preds.set(t, []).get(t) ?? []).push(n);
@@ -500,7 +508,7 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
         issue(region.kind === 'body' ? 'LOOP_BODY_NOT_CLOSED' : 'PARALLEL_NO_MERGE', `${describeRegion(region)} never ${region.kind === 'body' ? `leads back to loop "${region.owner}"` : `reaches merge "${region.exitTarget}"`}`, { nodeId: region.owner ?? region.entry }),
       );
     }
-    doms.set(region, new Dominators(region.entry, [...region.members, EXIT], preds));
+    doms.set(region, new Dominators(region.entry, [...graph, EXIT], preds));
   }
   if (hasBlocking(issues)) return { ok: false, issues };
 
@@ -522,7 +530,9 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
       lift.set(region, carrier);
       if (region.kind !== 'branch' || !region.parent || !region.owner) break;
       if (!(doms.get(region) as Dominators).strictlyDominates(carrier, EXIT)) break;
-      carrier = region.owner;
+      // In the parent region the result exists once the parallel's merge is reached (not on
+      // the parallel's error edges).
+      carrier = mergeOf.get(region.owner) as string;
       region = region.parent;
     }
     return lift;
@@ -539,6 +549,12 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
   };
 
   // ---- references ----
+  /** Whether a node writes a result at `$.nodes.<id>` (a duration or until wait writes none). */
+  const producesOutput = (id: string): boolean => {
+    const type = types.get(id);
+    const node = nodes.get(id);
+    return type !== undefined && nodeTypesWithOutput.has(type) && !(node?.type === 'wait' && node.config.mode !== 'event');
+  };
   const refsOf = new Map<string, Set<string>>();
   const usesInput = new Set<string>();
   const loopOutput = new Map<string, string>();
@@ -565,9 +581,7 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
         issues.push(issue('UNKNOWN_REFERENCE', `node "${id}" ${field} references "${expression}", but there is no node "${target}"`, { nodeId: id, field }));
         return;
       }
-      const targetNode = nodes.get(target);
-      const hasOutput = nodeTypesWithOutput.has(targetType) && !(targetNode?.type === 'wait' && targetNode.config.mode !== 'event');
-      if (!hasOutput) {
+      if (!producesOutput(target)) {
         issues.push(issue('REFERENCE_NO_OUTPUT', `node "${id}" ${field} references "${expression}", but ${targetType} node "${target}" produces no output`, { nodeId: id, field }));
         return;
       }
@@ -587,7 +601,7 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
         const explicit = node.config.output;
         if (explicit !== undefined) {
           const t = types.get(explicit);
-          if (t === undefined || !isInside(regionOf.get(explicit), body) || !nodeTypesWithOutput.has(t) || !guaranteedBefore(explicit, body, EXIT)) {
+          if (t === undefined || !isInside(regionOf.get(explicit), body) || !producesOutput(explicit) || !guaranteedBefore(explicit, body, EXIT)) {
             issues.push(issue('LOOP_OUTPUT_INVALID', `loop "${id}" collects config.output "${explicit}", which must be a node with output that runs in every pass of the body`, { nodeId: id, field: 'config.output' }));
           } else loopOutput.set(id, explicit);
         } else {
@@ -637,15 +651,40 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
       }
     }
   }
+  const workflowTimeout = skeleton.timeoutSeconds;
+  if (skeleton.settingsType === 'EXPRESS' && workflowTimeout !== undefined && workflowTimeout > WorkflowLimits.expressMaxSeconds) {
+    issues.push(issue('EXPRESS_TIMEOUT_TOO_LONG', `settings.timeoutSeconds is ${workflowTimeout} s, but an EXPRESS execution runs at most ${WorkflowLimits.expressMaxSeconds} s; lower it or use a STANDARD workflow`, { field: 'settings.timeoutSeconds' }));
+  }
+  // The longest an execution may run: a node limit beyond it can never take effect.
+  const runLimit = skeleton.settingsType === 'EXPRESS' ? Math.min(workflowTimeout ?? Infinity, WorkflowLimits.expressMaxSeconds) : workflowTimeout;
   for (const n of wfNodes) {
     if (n.type === 'subworkflow' && workflowId !== undefined && n.config.workflowId === workflowId) {
       issues.push(issue('SUBWORKFLOW_SELF', `subworkflow "${n.id}" calls this workflow ("${workflowId}") again, which would never end`, { nodeId: n.id, field: 'config.workflowId' }));
     }
-    if (n.timeoutSeconds !== undefined && !taskNodeTypes.has(n.type) && n.type !== 'parallel' && n.type !== 'loop') {
-      issues.push(warning('INVALID_CONFIG', `timeoutSeconds on ${n.type} node "${n.id}" has no effect`, { nodeId: n.id, field: 'timeoutSeconds' }));
+    // What the emitters honour: Task states take TimeoutSeconds (human_input and event waits
+    // take theirs from config); Pass, Parallel and Map states have none.
+    const taskState = (taskNodeTypes.has(n.type) && !(n.type === 'transform' && n.config.mode === 'mapping')) || (n.type === 'wait' && n.config.mode === 'event');
+    const timeoutHonoured = taskState && n.type !== 'human_input' && n.type !== 'wait';
+    if (n.timeoutSeconds !== undefined && !timeoutHonoured) {
+      const instead = n.type === 'human_input' || n.type === 'wait' ? ': set config.timeoutSeconds instead' : '';
+      issues.push(warning('INVALID_CONFIG', `timeoutSeconds on ${n.type} node "${n.id}" has no effect${instead}`, { nodeId: n.id, field: 'timeoutSeconds' }));
     }
-    if (n.retry !== undefined && !(taskNodeTypes.has(n.type) || n.type === 'parallel' || (n.type === 'loop' && n.config.mode === 'for_each')) || (n.retry !== undefined && n.type === 'transform' && n.config.mode === 'mapping')) {
+    if (n.retry !== undefined && !(taskState || n.type === 'parallel' || (n.type === 'loop' && n.config.mode === 'for_each'))) {
       issues.push(warning('INVALID_CONFIG', `a retry policy on ${n.type} node "${n.id}" has no effect: it cannot fail transiently`, { nodeId: n.id, field: 'retry' }));
+    }
+    if (runLimit !== undefined) {
+      const limits: Array<[string, number | undefined]> = [['timeoutSeconds', timeoutHonoured ? n.timeoutSeconds : undefined]];
+      // (Event waits cannot run in EXPRESS at all: EXPRESS_UNSUPPORTED_NODE.)
+      if (n.type === 'wait' && n.config.mode === 'event' && skeleton.settingsType !== 'EXPRESS') limits.push(['config.timeoutSeconds', n.config.timeoutSeconds]);
+      // (An EXPRESS wait beyond its maximum is already an EXPRESS_WAIT_TOO_LONG error.)
+      if (n.type === 'wait' && n.config.mode === 'duration' && !(skeleton.settingsType === 'EXPRESS' && n.config.seconds > WorkflowLimits.expressMaxSeconds)) {
+        limits.push(['config.seconds', n.config.seconds]);
+      }
+      for (const [field, seconds] of limits) {
+        if (seconds !== undefined && seconds > runLimit) {
+          issues.push(warning('TIMEOUT_EXCEEDS_WORKFLOW', `node "${n.id}" ${field} is ${seconds} s, but the whole execution may run only ${runLimit} s, so the execution times out first`, { nodeId: n.id, field }));
+        }
+      }
     }
   }
 

@@ -146,9 +146,9 @@ export function compile(input: unknown, options: CompileOptions = {}): CompileRe
   };
 }
 
-function emitRegion(analysis: Analysis, workflow: Workflow, options: ResolvedOptions, region: Region, meta: Record<string, StateMeta>): StateMachineFragment {
+function emitRegion(analysis: Analysis, workflow: Workflow, options: ResolvedOptions, region: Region, meta: Record<string, StateMeta>, exitTo: string | typeof END = END): StateMachineFragment {
   const states: Record<string, State> = {};
-  fillRegion(analysis, workflow, options, region, states, meta, END);
+  fillRegion(analysis, workflow, options, region, states, meta, exitTo);
   return { StartAt: region.entry, States: states };
 }
 
@@ -186,7 +186,7 @@ function fillRegion(
       }
       return exitName;
     },
-    emitFragment: (r) => emitRegion(analysis, workflow, options, r, meta),
+    emitFragment: (r, to) => emitRegion(analysis, workflow, options, r, meta, to ?? END),
     emitInline: (r, to) => fillRegion(analysis, workflow, options, r, states, meta, to),
     addState(name, state, m) {
       states[name] = state;

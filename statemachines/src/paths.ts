@@ -2,7 +2,7 @@
  * Turning `{{references}}` into JSONPath, mappings into `Parameters` payload templates, and
  * strings with references into `States.Format` calls.
  */
-import { parseTemplate, isExactReference, type PathSegment, type Reference } from '@shared/template';
+import { collectReferences, parseTemplate, isExactReference, type PathSegment, type Reference } from '@shared/template';
 import type { Json, JsonObject } from './asl';
 
 /** Where results live in the state: `$.nodes.<id>`. */
@@ -77,7 +77,9 @@ function compileEntry(key: string, value: unknown, startId: string, field: strin
     return [`${key}.$`, `States.Format(${[`'${format}'`, ...args].join(', ')})`];
   }
   if (Array.isArray(value)) {
-    const hasRefs = value.some((v) => typeof v === 'string' && v.includes('{{'));
+    // Any template inside the list, however deep, needs States.Array (a literal list would keep
+    // the "{{...}}" text unrendered).
+    const hasRefs = collectReferences(value).refs.length > 0;
     if (!hasRefs) return [key, value as Json];
     const args = value.map((v, i) => {
       if (typeof v === 'string') {

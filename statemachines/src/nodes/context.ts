@@ -47,8 +47,11 @@ export interface EmitContext {
   transition(nodeId: string | undefined): { Next: string } | { End: true };
   /** A state name for Choice rules (which cannot end a region): adds an exit Pass when needed. */
   choiceTarget(nodeId: string): string;
-  /** Emits a nested region (a branch or a loop body) as a fragment. */
-  emitFragment(region: Region): StateMachineFragment;
+  /**
+   * Emits a nested region (a branch or a loop body) as a fragment. Transitions that leave the
+   * region end the fragment, or go to `exitTo` (a state the caller then adds to the fragment).
+   */
+  emitFragment(region: Region, exitTo?: string): StateMachineFragment;
   /** Emits a region's states into this context's `States` map (while-loop bodies). */
   emitInline(region: Region, exitTo: string): void;
   addState(name: string, state: State, meta: StateMeta): void;

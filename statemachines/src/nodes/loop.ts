@@ -7,9 +7,11 @@ import { catchersFor, retriersFor, type EmitContext } from './context';
 
 /**
  * loop -> for_each: a Map over the list; each iteration sees `$.nodes.<loop>` = `{ item, index }`
- * plus the outer results its body references, and the loop's output is the list of the output
- * node's results. while: the body inline, then a counter step and a Choice that repeats the body
- * while the condition holds and fewer than maxIterations passes have run.
+ * plus the outer results its body references, and ends in a `<loop>#collect` Pass that yields
+ * the output node's result, so the loop's output is the Map's result as is (an empty list too:
+ * a `$[*]` path over no iterations would match nothing and fail the run). while: the body inline,
+ * then a counter step and a Choice that repeats the body while the condition holds and fewer
+ * than maxIterations passes have run.
  */
 export function emitLoop(node: NodeOfType<'loop'>, ctx: EmitContext): void {
   const { analysis } = ctx;
@@ -23,7 +25,10 @@ export function emitLoop(node: NodeOfType<'loop'>, ctx: EmitContext): void {
     if (!parsed.ok) throw new Error(parsed.error);
     const imported: JsonObject = {};
     for (const r of analysis.loopImports.get(node.id) ?? []) imported[`${r}.$`] = `${NODES}.${r}`;
-    const fragment = ctx.emitFragment(body);
+    const collect = `${node.id}#collect`;
+    const fragment = ctx.emitFragment(body, collect);
+    fragment.States[collect] = { Type: 'Pass', Comment: `yields ${output}'s output for this item`, OutputPath: `${NODES}.${output}.output`, End: true };
+    ctx.meta[collect] = { nodeId: node.id, nodeType: node.type, role: 'exit' };
     const state: MapState = {
       Type: 'Map',
       ...(node.label ? { Comment: node.label } : {}),
@@ -31,7 +36,7 @@ export function emitLoop(node: NodeOfType<'loop'>, ctx: EmitContext): void {
       ItemSelector: { nodes: { ...imported, [node.id]: { 'item.$': '$$.Map.Item.Value', 'index.$': '$$.Map.Item.Index' } } },
       ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: fragment.StartAt, States: fragment.States },
       MaxConcurrency: c.maxConcurrency,
-      ResultSelector: { 'output.$': `$[*].nodes.${output}.output` },
+      ResultSelector: { 'output.$': '$' },
       ResultPath: `${NODES}.${node.id}`,
     };
     const retry = retriersFor(node, { lambda: false, pausable: false });
