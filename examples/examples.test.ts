@@ -128,11 +128,11 @@ const endToEnd: Record<string, () => void> = {
   'research-agent': () => {
     it('runs the agent, then summarises its findings with the LLM', async () => {
       const findings = 'Otters hold hands while sleeping [1]. They use stones as tools [2].';
-      const sources = ['https://example.org/otters/sleep', 'https://example.org/otters/tools'];
-      const run = await runExample('research-agent', { topic: 'sea otters', audience: 'curious children' }, { script: { agent: { research: { answer: findings, sources, steps: 3 } } } });
+      const toolCalls = [{ name: 'echo', ok: true }];
+      const run = await runExample('research-agent', { topic: 'sea otters', audience: 'curious children' }, { script: { agent: { research: { answer: findings, toolCalls, steps: 3 } } } });
 
       const summary = `anthropic.claude-3-5-haiku-20241022-v1:0: Summarise these findings about sea otters in three sentences and keep the citations:\n\n${findings}`;
-      expectSucceeded(run, { topic: 'sea otters', summary, sources });
+      expectSucceeded(run, { topic: 'sea otters', summary, toolCalls });
       expect(nodeTrace(run.events)).toEqual(sequentialTrace(['start', 'research', 'summarise', 'end']));
       const [agentCall] = run.doubles.callsOf('research');
       expect(agentCall?.config).toMatchObject({
@@ -320,11 +320,11 @@ const endToEnd: Record<string, () => void> = {
   'subworkflow-call': () => {
     it('runs research-agent as a child execution with the mapped input and uses its output', async () => {
       const findings = 'Kelp forests store carbon [1].';
-      const run = await runExample('subworkflow-call', { topic: 'kelp forests', team: 'climate' }, { script: { agent: { research: { answer: findings, sources: ['https://example.org/kelp'] } } } });
+      const run = await runExample('subworkflow-call', { topic: 'kelp forests', team: 'climate' }, { script: { agent: { research: { answer: findings, toolCalls: [{ name: 'echo', ok: true }] } } } });
 
       const summary = `anthropic.claude-3-5-haiku-20241022-v1:0: Summarise these findings about kelp forests in three sentences and keep the citations:\n\n${findings}`;
       const announcement = `anthropic.claude-3-5-haiku-20241022-v1:0: Write a short chat announcement for the climate team sharing this research summary:\n\n${summary}`;
-      expectSucceeded(run, { topic: 'kelp forests', summary, sources: ['https://example.org/kelp'], announcement });
+      expectSucceeded(run, { topic: 'kelp forests', summary, toolCalls: [{ name: 'echo', ok: true }], announcement });
       expect(nodeTrace(run.events)).toEqual(sequentialTrace(['start', 'frame', 'research', 'announce', 'end']));
 
       const children = eventsOf(run.allEvents, 'execution_started').filter((e) => e.execution_id !== run.outcome.executionId);

@@ -28,7 +28,8 @@ describe('llm runtime', () => {
     const inv = invocation({ system: 'You help {{input.customer}}.', prompt: 'Ticket: {{nodes.fetch.output.body}}' });
     const result = await invokeLlm(inv, { models: () => model, ledger, pricing, emit: () => undefined });
     expect(model.requests[0]).toMatchObject({ system: 'You help ACME.', messages: [{ role: 'user', content: [{ text: 'Ticket: Printer on fire' }] }], context: { nodeId: 'classify' } });
-    expect(result.output).toEqual({ text: 'A fire. Call someone.', model: 'bedrock:anthropic.claude-3-5-haiku-20241022-v1:0', simulated: false, stopReason: 'end_turn' });
+    expect(result.output).toEqual({ text: 'A fire. Call someone.', stopReason: 'end_turn' });
+    expect(result.model).toEqual({ label: 'bedrock:anthropic.claude-3-5-haiku-20241022-v1:0', simulated: false });
     expect(result.usage).toEqual({ input_tokens: 100, output_tokens: 20, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: 0.001 });
     expect(await ledger.totals(inv.execution.id)).toMatchObject({ tokens: 120, calls: 1, costUsd: 0.001 });
   });
@@ -36,7 +37,7 @@ describe('llm runtime', () => {
   it('returns structured output parsed and validated against outputSchema', async () => {
     const model = new ScriptedModel([text('```json\n{"priority":"high"}\n```')]);
     const result = await invokeLlm(invocation({ prompt: 'classify', outputSchema: schema }), { models: () => model, ledger: new MemoryUsageLedger(), pricing, emit: () => undefined });
-    expect(result.output).toMatchObject({ data: { priority: 'high' } });
+    expect(result.output).toEqual({ priority: 'high' });
     expect(model.requests[0]?.system).toContain('"enum":["low","high"]');
   });
 
@@ -44,7 +45,7 @@ describe('llm runtime', () => {
     const model = new ScriptedModel([text('{"priority":"urgent"}'), text('{"priority":"high"}')]);
     const events: EventDraft[] = [];
     const result = await invokeLlm(invocation({ prompt: 'classify', outputSchema: schema }), { models: () => model, ledger: new MemoryUsageLedger(), pricing, emit: (e) => void events.push(e) });
-    expect(result.output).toMatchObject({ data: { priority: 'high' } });
+    expect(result.output).toEqual({ priority: 'high' });
     expect(model.requests).toHaveLength(2);
     expect(JSON.stringify(model.requests[1]?.messages.at(-1))).toContain('/priority must be equal to one of the allowed values');
     expect(events).toEqual([expect.objectContaining({ type: 'log', level: 'warn', message: expect.stringContaining('asking the model to repair it once') })]);

@@ -20,14 +20,12 @@ export interface InvokeLlmDeps extends ModelCallDeps {
   readonly signal?: AbortSignal;
 }
 
-/** The llm node's output (what `{{nodes.<id>.output...}}` sees). */
-export interface LlmOutput {
+/**
+ * The llm node's output for plain replies (what `{{nodes.<id>.output...}}` sees). With an
+ * outputSchema, the output is the validated JSON value itself (`{{nodes.<id>.output.<field>}}`).
+ */
+export interface LlmTextOutput {
   readonly text: string;
-  /** The parsed reply when the node has an outputSchema. */
-  readonly data?: unknown;
-  /** Which model answered, e.g. `bedrock:anthropic.claude-3-5-haiku...` or `local:default (simulated)`. */
-  readonly model: string;
-  readonly simulated: boolean;
   readonly stopReason: string;
 }
 
@@ -104,14 +102,8 @@ export async function invokeLlm(invocation: NodeInvocation, deps: InvokeLlmDeps)
       data = second.value;
     }
   }
-  const output: LlmOutput = {
-    text,
-    ...(config.outputSchema ? { data } : {}),
-    model: modelLabel(response.model),
-    simulated: response.model.simulated,
-    stopReason: response.stopReason,
-  };
-  return { output, usage: meter.toEventUsage() };
+  const output: LlmTextOutput | unknown = config.outputSchema ? data : { text, stopReason: response.stopReason };
+  return { output, usage: meter.toEventUsage(), model: { label: modelLabel(response.model), simulated: response.model.simulated } };
 }
 
 function validateReply(text: string, schema: Record<string, unknown>): { ok: true; value: unknown } | { ok: false; error: string } {

@@ -63,7 +63,8 @@ describe('agent runtime', () => {
     const model = new ScriptedModel([[{ text: 'I will add.' }, ...toolUse('add', { a: 2, b: 3 })], text('The answer is 5.')]);
     const events: EventDraft[] = [];
     const result = await runAgent(invocation({ tools: ['add'], role: 'a careful calculator' }), deps(model, {}, events));
-    expect(result.output).toEqual<AgentOutput>({ text: 'The answer is 5.', stopReason: 'end_turn', steps: 2, toolCalls: [{ name: 'add', ok: true }], model: 'bedrock:anthropic.claude-3-5-haiku-20241022-v1:0', simulated: false });
+    expect(result.output).toEqual<AgentOutput>({ answer: 'The answer is 5.', stopReason: 'end_turn', steps: 2, toolCalls: [{ name: 'add', ok: true }] });
+    expect(result.model).toEqual({ label: 'bedrock:anthropic.claude-3-5-haiku-20241022-v1:0', simulated: false });
     expect(model.requests[0]).toMatchObject({ system: expect.stringContaining('You are a careful calculator.'), tools: [{ name: 'add', inputSchema: expect.objectContaining({ type: 'object', required: ['a', 'b'] }) }] });
     expect(model.requests[0]?.messages[0]).toEqual({ role: 'user', content: [{ text: 'What is 2+3 for Ada?' }] });
     expect(toolResults(model.requests[1])).toContain('"sum":5');
@@ -84,19 +85,19 @@ describe('agent runtime', () => {
     expect(toolResults(model.requests[2])).toContain('unknown tool \\"teleport\\"');
     expect(toolResults(model.requests[3])).toMatch(/flaky_api.{0,4} failed: upstream exploded/);
     expect(toolResults(model.requests[4])).toMatch(/invalid arguments for tool .{0,4}add.*Unrecognized key/);
-    expect(result.output).toMatchObject({ text: 'Giving up gracefully.', toolCalls: [{ name: 'add', ok: false }, { name: 'teleport', ok: false }, { name: 'flaky_api', ok: false }, { name: 'add', ok: false }] });
+    expect(result.output).toMatchObject({ answer: 'Giving up gracefully.', toolCalls: [{ name: 'add', ok: false }, { name: 'teleport', ok: false }, { name: 'flaky_api', ok: false }, { name: 'add', ok: false }] });
   });
 
   it('stops at maxSteps with the last text', async () => {
     const model = new ScriptedModel([[{ text: 'still thinking' }, ...toolUse('echo', { message: 1 })]]);
     const result = await runAgent(invocation({ tools: ['echo'], maxSteps: 3 }), deps(model));
-    expect(result.output).toMatchObject({ stopReason: 'max_steps', steps: 3, text: 'still thinking' });
+    expect(result.output).toMatchObject({ stopReason: 'max_steps', steps: 3, answer: 'still thinking' });
     expect(model.requests).toHaveLength(3);
   });
 
   it('stops at a stop sequence and at maxTokens', async () => {
     const stop = await runAgent(invocation({ stopSequences: ['FINAL:'] }), deps(new ScriptedModel([text('draft FINAL: rest')])));
-    expect(stop.output).toMatchObject({ stopReason: 'stop_sequence', text: 'draft ' });
+    expect(stop.output).toMatchObject({ stopReason: 'stop_sequence', answer: 'draft ' });
     const model = new ScriptedModel([toolUse('echo', { message: 1 })]);
     const tokens = await runAgent(invocation({ tools: ['echo'], maxTokens: 250 }), deps(model));
     expect(tokens.output).toMatchObject({ stopReason: 'max_tokens', steps: 3 });
@@ -126,7 +127,7 @@ describe('agent runtime', () => {
     expect(toolResults(supervisorModel.requests[1])).toContain('Otters hold hands while sleeping.');
     expect(toolResults(supervisorModel.requests[1])).toContain('A haiku about otters.');
     expect(toolResults(writerModel.requests[1])).toContain('Otters hold hands');
-    expect(result.output).toMatchObject({ text: 'Combined: otters float; haiku done.', toolCalls: [{ name: 'delegate_to_researcher', ok: true }, { name: 'delegate_to_writer', ok: true }] });
+    expect(result.output).toMatchObject({ answer: 'Combined: otters float; haiku done.', toolCalls: [{ name: 'delegate_to_researcher', ok: true }, { name: 'delegate_to_writer', ok: true }] });
     expect(events.filter((e) => e.type === 'log' && (e.data as { kind: string }).kind === 'delegation').length).toBe(3);
   });
 
@@ -135,7 +136,7 @@ describe('agent runtime', () => {
     const model = new ScriptedModel([toolUse('delegate_to_loopy', { task: 'again' }), text('ok')]);
     const result = await runAgent(invocation({ agentId: 'loopy', prompt: 'go', models: undefined }), deps(model, { agents: new MemoryAgentStore([loopy], 't1') }));
     expect(toolResults(model.requests[1])).toContain('already working on this task (loopy -> loopy)');
-    expect(result.output).toMatchObject({ text: 'ok' });
+    expect(result.output).toMatchObject({ answer: 'ok' });
   });
 
   it('stops the run with BudgetExceeded mid-loop before a call would cross the budget', async () => {
@@ -188,7 +189,7 @@ describe('agent runtime', () => {
       const result = await runAgent(invocation({ agentId: 'helper', prompt: 'hi', models: undefined }), deps(model, { agents: store, memory: new MemoryAgentMemory() }));
       expect(model.requests[0]?.system).toBe('Be brief.');
       expect(model.requests[0]?.tools?.map((t) => t.name)).toEqual(['echo']);
-      expect(result.output).toMatchObject({ text: 'brief' });
+      expect(result.output).toMatchObject({ answer: 'brief' });
       await expect(runAgent(invocation({ agentId: 'ghost', prompt: 'hi', models: undefined }), deps(model, { agents: store }))).rejects.toThrow('no registered agent "ghost"');
     });
   });

@@ -15,7 +15,7 @@ import { agentConfigSchema, type ModelRef } from '@shared/workflow';
 import { DEFAULT_TENANT } from '../_shared/data/keys';
 import type { Emit } from '../_shared/emit';
 import { callModel, modelLabel, UsageMeter, type ModelCallDeps } from '../_shared/model-calls';
-import { textOf, type ChatMessage, type ChatModel, type ContentBlock, type ToolSpec } from '../_shared/models/types';
+import { textOf, type ChatMessage, type ChatModel, type ContentBlock, type ModelIdentity, type ToolSpec } from '../_shared/models/types';
 import type { AgentMemory } from './agent-memory';
 import type { AgentStore } from './agent-store';
 
@@ -37,13 +37,13 @@ export interface RunAgentDeps extends ModelCallDeps {
   readonly maxDelegationDepth?: number;
 }
 
+/** The agent node's output. */
 export interface AgentOutput {
-  readonly text: string;
+  /** The final answer. */
+  readonly answer: string;
   readonly stopReason: 'end_turn' | 'stop_sequence' | 'max_steps' | 'max_tokens';
   readonly steps: number;
   readonly toolCalls: ReadonlyArray<{ readonly name: string; readonly ok: boolean }>;
-  readonly model: string;
-  readonly simulated: boolean;
 }
 
 interface ResolvedAgent {
@@ -94,8 +94,8 @@ export async function runAgent(invocation: NodeInvocation, deps: RunAgentDeps): 
   const sessionId = config.sessionId === undefined ? undefined : asText(renderValue(config.sessionId, scope));
   const meter = new UsageMeter();
   const run = new AgentRun(deps, invocation, tenantId, meter);
-  const output = await run.execute(agent, task, sessionId, [agent.id]);
-  return { output, usage: meter.toEventUsage() };
+  const { identity, ...output } = await run.execute(agent, task, sessionId, [agent.id]);
+  return { output, usage: meter.toEventUsage(), model: { label: modelLabel(identity), simulated: identity.simulated } };
 }
 
 class AgentRun {
@@ -110,7 +110,7 @@ class AgentRun {
     return this.deps.emit({ type: 'log', node_id: this.invocation.node.id, level, message: message.slice(0, 60_000), data });
   }
 
-  async execute(agent: ResolvedAgent, task: string, sessionId: string | undefined, chain: readonly string[]): Promise<AgentOutput> {
+  async execute(agent: ResolvedAgent, task: string, sessionId: string | undefined, chain: readonly string[]): Promise<AgentOutput & { identity: ModelIdentity }> {
     const { deps } = this;
     if (agent.models.length === 0) throw new NodeError(ErrorNames.Validation, `agent "${agent.id}" has no models`);
     const model = deps.models(agent.models);
@@ -193,7 +193,7 @@ class AgentRun {
     }
 
     if (sessionId && deps.memory) await this.remember(sessionId, userTurn, lastText, model);
-    return { text: lastText, stopReason, steps, toolCalls, model: modelLabel(identity), simulated: identity.simulated };
+    return { answer: lastText, stopReason, steps, toolCalls, identity };
   }
 
   private async delegate(def: AgentDefinition, input: unknown, chain: readonly string[]): Promise<{ ok: true; result: unknown } | { ok: false; error: string }> {
@@ -205,7 +205,7 @@ class AgentRun {
     const sub: ResolvedAgent = { id: def.id, name: def.name, systemPrompt: def.role ? `You are ${def.role}. ${def.systemPrompt}` : def.systemPrompt, models: def.models, tools: def.tools, delegates: def.delegates, maxSteps: def.maxSteps, ...(def.maxTokens ? { maxTokens: def.maxTokens } : {}) };
     try {
       const out = await this.execute(sub, task, undefined, [...chain, def.id]);
-      return { ok: true, result: { agent: def.id, answer: out.text, stopReason: out.stopReason } };
+      return { ok: true, result: { agent: def.id, answer: out.answer, stopReason: out.stopReason } };
     } catch (err) {
       if (err instanceof NodeError && err.name === ErrorNames.BudgetExceeded) throw err;
       return { ok: false, error: `agent "${def.id}" failed: ${(err as Error).message}` };

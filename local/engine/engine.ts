@@ -10,9 +10,9 @@ import '../polyfills';
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { describeError, ErrorNames, NodeError, NotFoundError, ConflictError, ValidationError } from '@shared/errors';
-import { usageSchema, type ExecutionStatus, type LifecycleEvent } from '@shared/events';
+import type { ExecutionStatus, LifecycleEvent } from '@shared/events';
 import { formatIssues } from '@shared/issues';
-import { nodeInvocationSchema, type NodeInvocation, type RuntimeName } from '@shared/runtime';
+import { nodeInvocationSchema, nodeResultSchema, type NodeInvocation, type RuntimeName } from '@shared/runtime';
 import type { Workflow } from '@shared/workflow';
 import { compile, type CompileResult, type StateMeta } from '../../statemachines/src';
 import { EventStream } from './event-stream';
@@ -394,8 +394,8 @@ export class LocalEngine implements TaskCallbacks {
       throw new NodeError(ErrorNames.Internal, `no ${runtime} runtime is registered with the local engine (node "${meta.nodeId}")`, { retryable: false });
     }
     const response = await handler(invocation, this.invokeContext(ex, runtime, meta.nodeId, timeoutSeconds));
-    const usage = usageSchema.safeParse((response as { usage?: unknown } | null)?.usage);
-    if (usage.success) translator.recordUsage(stateName, usage.data);
+    const reported = nodeResultSchema.pick({ usage: true, model: true }).safeParse(response);
+    if (reported.success && (reported.data.usage || reported.data.model)) translator.recordResult(stateName, reported.data);
     return { Payload: response, StatusCode: 200, ExecutedVersion: '$LATEST' };
   }
 

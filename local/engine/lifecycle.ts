@@ -66,8 +66,8 @@ export function findState(asl: StateMachineDefinition, name: string): Record<str
 
 export class LifecycleTranslator {
   private readonly instances = new Map<string, Instance[]>();
-  /** Token usage runtimes reported, per state, waiting for that state's node_completed. */
-  private readonly usageByState = new Map<string, Usage[]>();
+  /** Usage and model runtimes reported, per state, waiting for that state's node_completed. */
+  private readonly reportedByState = new Map<string, Array<{ usage?: Usage; model?: { label: string; simulated: boolean } }>>();
   private readonly total: Usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: 0 };
   private usageSeen = false;
   /** How many times each state has been entered or retried (a barrier for the engine). */
@@ -111,11 +111,13 @@ export class LifecycleTranslator {
     return `${e.state?.name ?? ''}|${e.index ?? ''}`;
   }
 
-  /** Records the usage a runtime reported for a state; it rides on that node's completion event. */
-  recordUsage(stateName: string, usage: Usage): void {
-    const list = this.usageByState.get(stateName) ?? [];
-    list.push(usage);
-    this.usageByState.set(stateName, list);
+  /** Records the usage and model a runtime reported for a state; they ride on that node's completion event. */
+  recordResult(stateName: string, reported: { usage?: Usage | undefined; model?: { label: string; simulated: boolean } | undefined }): void {
+    const list = this.reportedByState.get(stateName) ?? [];
+    list.push({ ...(reported.usage ? { usage: reported.usage } : {}), ...(reported.model ? { model: reported.model } : {}) });
+    this.reportedByState.set(stateName, list);
+    const usage = reported.usage;
+    if (!usage) return;
     this.usageSeen = true;
     this.total.input_tokens += usage.input_tokens;
     this.total.output_tokens += usage.output_tokens;
@@ -243,12 +245,13 @@ export class LifecycleTranslator {
         const inst = list.shift();
         if (!inst) return;
         const output = nodeOutput(e.state.output, m);
-        const usage = this.usageByState.get(name as string)?.shift();
+        const reported = m.runtime ? this.reportedByState.get(name as string)?.shift() : undefined;
         this.emit({
           type: 'node_completed',
           ...base,
           output,
-          ...(usage ? { usage } : {}),
+          ...(reported?.usage ? { usage: reported.usage } : {}),
+          ...(reported?.model ? { model: reported.model.label, simulated: reported.model.simulated } : {}),
           duration_ms: Math.max(0, e.timestamp - inst.enteredAt),
           attempts: inst.attempt,
           timestamp: iso(e.timestamp),

@@ -61,6 +61,10 @@ export const nodeCompletedSchema = z.object({
   attempts: z.number().int().min(1),
   iteration: iterationSchema,
   usage: usageSchema.optional(),
+  /** The model that answered (llm and agent nodes), e.g. `bedrock:amazon.nova-lite-v1:0`. */
+  model: z.string().optional(),
+  /** True when the answer came from the deterministic local model, not a real provider. */
+  simulated: z.boolean().optional(),
 });
 export const nodeFailedSchema = z.object({
   ...base,

@@ -48,6 +48,8 @@ export type NodeInvocation = z.infer<typeof nodeInvocationSchema>;
 export const nodeResultSchema = z.object({
   output: z.unknown(),
   usage: usageSchema.optional(),
+  /** Which model answered (llm and agent nodes); `simulated` for the local model. */
+  model: z.object({ label: z.string(), simulated: z.boolean() }).optional(),
 });
 export type NodeResult = z.infer<typeof nodeResultSchema>;
 

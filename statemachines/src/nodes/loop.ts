@@ -7,9 +7,9 @@ import { catchersFor, retriersFor, type EmitContext } from './context';
 
 /**
  * loop -> for_each: a Map over the list; each iteration sees `$.nodes.<loop>` = `{ item, index }`
- * plus the outer results its body references, and ends in a `<loop>#collect` Pass that yields
- * the output node's result, so the loop's output is the Map's result as is (an empty list too:
- * a `$[*]` path over no iterations would match nothing and fail the run). while: the body inline,
+ * plus the outer results its body references; the states that end an iteration yield the output
+ * node's result through OutputPath, so the loop's output is the Map's result as is (an empty list
+ * too: a `$[*]` path over no iterations would match nothing and fail the run). while: the body inline,
  * then a counter step and a Choice that repeats the body while the condition holds and fewer
  * than maxIterations passes have run.
  */
@@ -25,10 +25,14 @@ export function emitLoop(node: NodeOfType<'loop'>, ctx: EmitContext): void {
     if (!parsed.ok) throw new Error(parsed.error);
     const imported: JsonObject = {};
     for (const r of analysis.loopImports.get(node.id) ?? []) imported[`${r}.$`] = `${NODES}.${r}`;
-    const collect = `${node.id}#collect`;
-    const fragment = ctx.emitFragment(body, collect);
-    fragment.States[collect] = { Type: 'Pass', Comment: `yields ${output}'s output for this item`, OutputPath: `${NODES}.${output}.output`, End: true };
-    ctx.meta[collect] = { nodeId: node.id, nodeType: node.type, role: 'exit' };
+    // Every state that ends an iteration yields the output node's result (OutputPath), so the
+    // Map's result is the list of outputs as is — an empty list too — with no extra state.
+    const fragment = ctx.emitFragment(body);
+    for (const state of Object.values(fragment.States)) {
+      if ('End' in state && state.End === true) {
+        (state as { OutputPath?: string }).OutputPath = `${NODES}.${output}.output`;
+      }
+    }
     const state: MapState = {
       Type: 'Map',
       ...(node.label ? { Comment: node.label } : {}),
