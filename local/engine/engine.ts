@@ -394,8 +394,8 @@ export class LocalEngine implements TaskCallbacks {
       throw new NodeError(ErrorNames.Internal, `no ${runtime} runtime is registered with the local engine (node "${meta.nodeId}")`, { retryable: false });
     }
     const response = await handler(invocation, this.invokeContext(ex, runtime, meta.nodeId, timeoutSeconds));
-    const reported = nodeResultSchema.pick({ usage: true, model: true }).safeParse(response);
-    if (reported.success && (reported.data.usage || reported.data.model)) translator.recordResult(stateName, reported.data);
+    const reported = nodeResultSchema.safeParse(response);
+    if (reported.success) translator.recordResult(stateName, reported.data);
     return { Payload: response, StatusCode: 200, ExecutedVersion: '$LATEST' };
   }
 

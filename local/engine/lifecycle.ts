@@ -67,7 +67,7 @@ export function findState(asl: StateMachineDefinition, name: string): Record<str
 export class LifecycleTranslator {
   private readonly instances = new Map<string, Instance[]>();
   /** Usage and model runtimes reported, per state, waiting for that state's node_completed. */
-  private readonly reportedByState = new Map<string, Array<{ usage?: Usage; model?: { label: string; simulated: boolean } }>>();
+  private readonly reportedByState = new Map<string, Array<{ usage?: Usage; model?: { label: string; simulated: boolean }; output?: unknown }>>();
   private readonly total: Usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: 0 };
   private usageSeen = false;
   /** How many times each state has been entered or retried (a barrier for the engine). */
@@ -112,9 +112,9 @@ export class LifecycleTranslator {
   }
 
   /** Records the usage and model a runtime reported for a state; they ride on that node's completion event. */
-  recordResult(stateName: string, reported: { usage?: Usage | undefined; model?: { label: string; simulated: boolean } | undefined }): void {
+  recordResult(stateName: string, reported: { usage?: Usage | undefined; model?: { label: string; simulated: boolean } | undefined; output?: unknown }): void {
     const list = this.reportedByState.get(stateName) ?? [];
-    list.push({ ...(reported.usage ? { usage: reported.usage } : {}), ...(reported.model ? { model: reported.model } : {}) });
+    list.push({ output: reported.output, ...(reported.usage ? { usage: reported.usage } : {}), ...(reported.model ? { model: reported.model } : {}) });
     this.reportedByState.set(stateName, list);
     const usage = reported.usage;
     if (!usage) return;
@@ -244,8 +244,19 @@ export class LifecycleTranslator {
         if (m.nodeType === 'loop' && [...this.whileChecks.values()].some((c) => c.loopState === name)) return;
         const inst = list.shift();
         if (!inst) return;
-        const output = nodeOutput(e.state.output, m);
         const reported = m.runtime ? this.reportedByState.get(name as string)?.shift() : undefined;
+        // A state that ends a for_each iteration outputs only the loop's output node result
+        // (OutputPath): that is this node's output when it is the output node; a runtime-backed
+        // node's output is also known from its runtime's response.
+        const outputPath = findState(this.asl, name as string)?.OutputPath;
+        const output =
+          typeof outputPath === 'string'
+            ? outputPath === `$.nodes.${m.nodeId}.output`
+              ? (e.state.output ?? null)
+              : reported && 'output' in reported
+                ? reported.output
+                : null
+            : nodeOutput(e.state.output, m);
         this.emit({
           type: 'node_completed',
           ...base,
