@@ -21,6 +21,8 @@ export const envSchema = z.object({
   TOOL_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   TOOL_HTTP_MAX_BYTES: z.coerce.number().int().min(1024).max(6_000_000).default(1_000_000),
   TOOL_S3_ALLOW_BUCKETS: list,
+  /** Hosts MCP tool nodes may connect to. */
+  TOOL_MCP_ALLOW_HOSTS: list,
 });
 export type Env = z.infer<typeof envSchema>;
 

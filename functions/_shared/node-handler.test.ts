@@ -32,6 +32,7 @@ describe('node runtime handlers on local stand-ins', () => {
       AWS_S3_FORCE_PATH_STYLE: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      MODEL_MODE: 'local',
     });
   });
   afterAll(async () => {
@@ -81,6 +82,31 @@ describe('node runtime handlers on local stand-ins', () => {
     const { classifyError } = (require('./node-handler') as typeof import('./node-handler'));
     expect(classifyError(new TypeError('x is undefined'))).toMatchObject({ name: 'Stepflow.InternalError', message: 'x is undefined' });
     expect(classifyError(Object.assign(new Error('t'), { name: 'States.Timeout' })).name).toBe('States.Timeout');
+  });
+
+  it('llm and agent handlers run on the local model when MODEL_MODE=local, count usage in DynamoDB and label the model', async () => {
+    const llm = (require('../invoke-llm/handler') as typeof import('../invoke-llm/handler')).handler;
+    const models = [{ provider: 'bedrock', model: 'anthropic.claude-3-5-haiku-20241022-v1:0' }];
+    const exec = 'arn:aws:states:us-east-1:123456789012:execution:wf:usage-1';
+    const reply = await llm(base({ execution: { id: exec }, node: { id: 'say', type: 'llm' }, config: { models, prompt: 'Say hi to {{input.who}}', stream: true }, input: { who: 'Ada' } }), lambdaContext());
+    expect(reply.model).toEqual({ label: 'local:default (simulated)', simulated: true });
+    expect(reply.output).toMatchObject({ text: expect.stringContaining('Say hi to Ada') });
+    const { DynamoUsageLedger } = require('./usage-ledger') as typeof import('./usage-ledger');
+    expect(await new DynamoUsageLedger(dynamo.doc, dynamo.tableName).totals(exec)).toMatchObject({ calls: 1, inputTokens: reply.usage?.input_tokens });
+    expect(bus.entries.filter((e) => e.DetailType === 'Log').length).toBeGreaterThan(0);
+
+    const agent = (require('../run-agent/handler') as typeof import('../run-agent/handler')).handler;
+    const answer = await agent(base({ node: { id: 'helper', type: 'agent' }, config: { models, prompt: 'Answer briefly', tools: ['calculator'] } }), lambdaContext());
+    expect(answer.model).toMatchObject({ simulated: true });
+    expect(answer.output).toMatchObject({ answer: expect.any(String), stopReason: 'end_turn' });
+  });
+
+  it('tool and code handlers run the registry and the sandbox', async () => {
+    const tool = (require('../run-tool/handler') as typeof import('../run-tool/handler')).handler;
+    expect(await tool(base({ node: { id: 'calc', type: 'tool' }, config: { kind: 'builtin', name: 'calculator', args: { expression: '2 * (3 + 4)' } } }), lambdaContext())).toMatchObject({ output: { result: 14 } });
+    await expect(tool(base({ node: { id: 'web', type: 'tool' }, config: { kind: 'builtin', name: 'http_request', args: { url: 'https://example.org' } } }), lambdaContext())).rejects.toMatchObject({ name: 'Stepflow.ValidationError', message: expect.stringContaining('unknown tool "http_request"') });
+    const code = (require('../run-code/handler') as typeof import('../run-code/handler')).handler;
+    expect(await code(base({ node: { id: 'js', type: 'code' }, config: { source: 'console.log("hi"); return inputs.n * 2;', inputs: { n: 21 } } }), lambdaContext())).toEqual({ output: 42 });
   });
 
   it('retries entries PutEvents rejected one by one, in batches of at most 10', async () => {
