@@ -423,6 +423,16 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
     while (stack.length > 0) {
       const n = stack.pop() as string;
       if (n === region.exitTarget) continue;
+      // A merge is only ever a branch's exit; reaching it any other way (an error path, a loop's
+      // done edge) bypasses its parallel. Checked first: the merge is registered with the
+      // parallel's region, so the ownership check below would let it pass silently.
+      if (types.get(n) === 'merge') {
+        if (!conflicts.has(n)) {
+          conflicts.add(n);
+          issues.push(issue('SCOPE_CONFLICT', `merge "${n}" is reached ${describeRegion(region)} without passing through its parallel "${claimedBy.get(n) ?? '?'}"`, { nodeId: n }));
+        }
+        continue;
+      }
       const owner = regionOf.get(n);
       if (owner !== undefined) {
         if (owner !== region && !conflicts.has(n)) {
@@ -436,10 +446,6 @@ export function analyze(skeleton: WorkflowSkeleton, workflowId?: string): Analyz
       const type = types.get(n);
       if (type === 'end' && region.kind !== 'root') {
         issues.push(issue(region.kind === 'branch' ? 'PARALLEL_NO_MERGE' : 'LOOP_BODY_NOT_CLOSED', `end node "${n}" is inside ${describeRegion(region)}; connect that path to the ${region.kind === 'branch' ? 'merge' : 'loop node'} instead`, { nodeId: n }));
-        continue;
-      }
-      if (type === 'merge') {
-        issues.push(issue('SCOPE_CONFLICT', `merge "${n}" is reached ${describeRegion(region)} without passing through its parallel "${claimedBy.get(n) ?? '?'}"`, { nodeId: n }));
         continue;
       }
       const s = succ.get(n) as NodeSuccessors;

@@ -542,3 +542,35 @@ describe('valid references', () => {
     expect(r.ok).toBe(true);
   });
 });
+
+describe('regressions found by the property tests', () => {
+  it('refuses a path that reaches a parallel\'s merge from its error edge (through a while loop\'s done edge)', () => {
+    //  start -> p1 -> [a] -> m2 -> end
+    //            \-error-> w (while) -done-> m2      (w's body: b -> w)
+    const r = compile({
+      schemaVersion: 1,
+      metadata: { name: 'merge-bypass' },
+      nodes: [
+        { id: 'start', type: 'start', config: {} },
+        { id: 'p1', type: 'parallel', config: {} },
+        { id: 'a', type: 'transform', config: { mode: 'mapping', mapping: { k: 'v' } } },
+        { id: 'm2', type: 'merge', config: {} },
+        { id: 'w', type: 'loop', config: { mode: 'while', condition: { left: '{{nodes.b.output.n}}', op: 'lt', right: 1 }, maxIterations: 1 } },
+        { id: 'b', type: 'transform', config: { mode: 'mapping', mapping: { n: 1 } } },
+        { id: 'end', type: 'end', config: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'p1' },
+        { id: 'e2', source: 'p1', target: 'a' },
+        { id: 'e3', source: 'a', target: 'm2' },
+        { id: 'e4', source: 'm2', target: 'end' },
+        { id: 'e5', source: 'p1', sourceHandle: 'error', target: 'w' },
+        { id: 'e6', source: 'w', sourceHandle: 'body', target: 'b' },
+        { id: 'e7', source: 'b', target: 'w' },
+        { id: 'e8', source: 'w', sourceHandle: 'done', target: 'm2' },
+      ],
+    });
+    expect(r.ok).toBe(false);
+    expect(r.issues).toContainEqual(expect.objectContaining({ code: 'SCOPE_CONFLICT', nodeId: 'm2' }));
+  });
+});
