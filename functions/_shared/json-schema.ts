@@ -1,13 +1,9 @@
 /**
- * JSON Schema validation (ajv, draft 2020-12 and draft-07 keywords, formats), with compiled
- * validators cached by schema, and errors as `{ path, message }` a person can act on.
+ * JSON Schema checks with errors as `{ path, message }` (a JSON Pointer and what is wrong), for
+ * answers to human input, structured LLM output and execution input. One validator serves
+ * every caller: see json-schema-args.ts (draft-07, 2019-09 and 2020-12, cached, bounded).
  */
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-
-const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: true });
-addFormats(ajv);
-const cache = new Map<string, ValidateFunction>();
+import { checkArguments } from './json-schema-args';
 
 export interface SchemaError {
   readonly path: string;
@@ -16,33 +12,18 @@ export interface SchemaError {
 
 export type SchemaCheck = { ok: true } | { ok: false; errors: SchemaError[] };
 
+const pointer = (path: readonly PropertyKey[]) => (path.length === 0 ? '/' : `/${path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`);
+
 /**
- * Validates `value` against a JSON Schema. An invalid schema is reported as an error at path "(schema)".
+ * Validates `value` against a JSON Schema.
  * @example
  * ```ts
- * checkJsonSchema({ type: 'object', required: ['ok'] }, {}) // { ok: false, errors: [{ path: '/', message: "must have required property 'ok'" }] }
+ * checkJsonSchema({ type: 'object', required: ['ok'] }, {}) // { ok: false, errors: [{ path: '/ok', message: 'is required' }] }
  * ```
  */
 export function checkJsonSchema(schema: Record<string, unknown>, value: unknown): SchemaCheck {
-  const key = JSON.stringify(schema);
-  let validate = cache.get(key);
-  if (!validate) {
-    try {
-      validate = ajv.compile(schema);
-    } catch (err) {
-      return { ok: false, errors: [{ path: '(schema)', message: `the schema itself is invalid: ${(err as Error).message}` }] };
-    }
-    if (cache.size > 500) cache.clear();
-    cache.set(key, validate);
-  }
-  if (validate(value)) return { ok: true };
-  return {
-    ok: false,
-    errors: (validate.errors ?? []).slice(0, 20).map((e) => ({
-      path: e.instancePath || '/',
-      message: `${e.message ?? 'is invalid'}${e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ''}${e.keyword === 'enum' ? `: ${JSON.stringify((e.params as { allowedValues?: unknown }).allowedValues)}` : ''}`,
-    })),
-  };
+  const check = checkArguments(schema, value);
+  return check.ok ? { ok: true } : { ok: false, errors: check.issues.map((i) => ({ path: pointer(i.path), message: i.message })) };
 }
 
 /** Formats schema errors on one line. */

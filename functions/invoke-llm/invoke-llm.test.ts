@@ -47,7 +47,7 @@ describe('llm runtime', () => {
     const result = await invokeLlm(invocation({ prompt: 'classify', outputSchema: schema }), { models: () => model, ledger: new MemoryUsageLedger(), pricing, emit: (e) => void events.push(e) });
     expect(result.output).toEqual({ priority: 'high' });
     expect(model.requests).toHaveLength(2);
-    expect(JSON.stringify(model.requests[1]?.messages.at(-1))).toContain('/priority must be equal to one of the allowed values');
+    expect(JSON.stringify(model.requests[1]?.messages.at(-1))).toContain('/priority must be one of \\"low\\", \\"high\\"');
     expect(events).toEqual([expect.objectContaining({ type: 'log', level: 'warn', message: expect.stringContaining('asking the model to repair it once') })]);
     expect(result.usage?.input_tokens).toBe(200);
   });

@@ -16,7 +16,7 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorNames, NodeError } from '@shared/errors';
 import { checkHttpUrl, parseHttpUrl } from './host-allow-list';
-import { jsonSchemaArgs } from './json-schema-args';
+import { jsonSchemaArgs } from '../_shared/json-schema-args';
 import type { ToolDefinition } from './tool-registry';
 
 /** A tool as the server declares it. */

@@ -17,7 +17,7 @@ import { ErrorNames, NodeError, describeError } from '@shared/errors';
 import { scopeOf, type NodeInvocation, type NodeResult } from '@shared/runtime';
 import { renderValue } from '@shared/template';
 import { toolConfigSchema } from '@shared/workflow';
-import { checkArguments, describeIssues } from './json-schema-args';
+import { checkArguments, describeIssues } from '../_shared/json-schema-args';
 import { invokeLambdaTool } from './lambda-tool';
 import { mcpErrorText, mcpNodeError, type McpConnector } from './mcp-client';
 import type { ToolRegistry } from './tool-registry';

@@ -14,12 +14,12 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
-export async function startS3(buckets: string[]): Promise<LocalS3> {
+export async function startS3(buckets: readonly string[]): Promise<LocalS3> {
   const directory = await mkdtemp(path.join(tmpdir(), 'stepflow-s3-'));
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, maxAttempts: 1 });
   return {
     client,
     endpoint,

@@ -65,7 +65,7 @@ function toIssue(e: ErrorObject): ArgumentIssue {
   const params = e.params as Record<string, unknown>;
   if (e.keyword === 'required' && typeof params.missingProperty === 'string') return { path: [...path, params.missingProperty], message: 'is required' };
   if (e.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
-    return { path: [...path, params.additionalProperty], message: 'is not an allowed argument' };
+    return { path: [...path, params.additionalProperty], message: 'is not an allowed property' };
   }
   if (e.keyword === 'enum' && Array.isArray(params.allowedValues)) return { path, message: `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
   return { path, message: e.message ?? `fails "${e.keyword}"` };

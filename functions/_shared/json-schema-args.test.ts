@@ -24,7 +24,7 @@ describe('checkArguments', () => {
     expect(issues).toEqual(
       expect.arrayContaining([
         { path: ['city'], message: 'is required' },
-        { path: ['extra'], message: 'is not an allowed argument' },
+        { path: ['extra'], message: 'is not an allowed property' },
         { path: ['units'], message: 'must be one of "c", "f"' },
         { path: ['tags', 1], message: 'must be string' },
         { path: ['a/b'], message: 'must be number' },
