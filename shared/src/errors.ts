@@ -121,6 +121,35 @@ export class ValidationError extends UserError {
   readonly status = 400;
 }
 
+/**
+ * The caller did not prove who it is: no credentials, malformed credentials, or credentials that
+ * failed verification (bad signature, expired, wrong issuer or audience, unknown API key).
+ * The message never echoes the credential.
+ * @example
+ * ```ts
+ * new UnauthorizedError('The bearer token has expired. Sign in again to get a new token.')
+ * ```
+ */
+export class UnauthorizedError extends UserError {
+  override readonly name = 'UnauthorizedError';
+  readonly code = 'UNAUTHORIZED';
+  readonly status = 401;
+}
+
+/**
+ * The caller is authenticated but may not do this (its role lacks the permission, or it belongs
+ * to no tenant).
+ * @example
+ * ```ts
+ * new ForbiddenError("Role 'viewer' may not perform 'workflow:write'.")
+ * ```
+ */
+export class ForbiddenError extends UserError {
+  override readonly name = 'ForbiddenError';
+  readonly code = 'FORBIDDEN';
+  readonly status = 403;
+}
+
 /** A referenced resource does not exist (or belongs to another tenant). */
 export class NotFoundError extends UserError {
   override readonly name = 'NotFoundError';
