@@ -1,5 +1,6 @@
 import type { NodeInvocation } from '@shared/runtime';
-import { LARGE_OUTPUT_BYTES, offloadLargeOutput, resolveStoredRefs, S3ObjectStore, REF_KEY } from './large-output';
+import { LARGE_OUTPUT_BYTES, offloadLargeOutput, resolveStoredRefs, REF_KEY } from './large-output';
+import { S3ObjectStore } from './s3-object-store';
 import { startS3, type LocalS3 } from './test-support/s3';
 
 const invocation = (nodes: Record<string, unknown> = {}): NodeInvocation => ({

@@ -4,7 +4,6 @@
  * they receive before rendering their config, so a downstream node never sees the difference.
  */
 import { randomUUID } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { NodeInvocation, NodeResult } from '@shared/runtime';
 
 /** Outputs above this many bytes of JSON are stored in S3. */
@@ -20,29 +19,6 @@ export interface StoredRef {
 export interface ObjectStore {
   putJson(key: string, body: string): Promise<StoredRef>;
   getJson(ref: StoredRef): Promise<string>;
-}
-
-/**
- * @example
- * ```ts
- * const store = new S3ObjectStore(new S3Client({}), 'stepflow-artifacts-123');
- * ```
- */
-export class S3ObjectStore implements ObjectStore {
-  constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
-  ) {}
-
-  async putJson(key: string, body: string): Promise<StoredRef> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }));
-    return { bucket: this.bucket, key, bytes: Buffer.byteLength(body) };
-  }
-
-  async getJson(ref: StoredRef): Promise<string> {
-    const res = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-    return (await res.Body?.transformToString('utf8')) ?? 'null';
-  }
 }
 
 export function isStoredRef(value: unknown): value is { [REF_KEY]: StoredRef } {

@@ -3,15 +3,33 @@
  * large outputs to the artifacts bucket.
  */
 import { eventBridge } from './clients/eventbridge';
-import { s3 } from './clients/s3';
 import { BufferedEventSink, putLifecycleEvents } from './emit';
-import { S3ObjectStore } from './large-output';
+import type { ObjectStore } from './large-output';
 import type { NodeHandlerDeps } from './node-handler';
 
+/**
+ * The artifacts bucket as a large-output store whose S3 client (~60 ms to load) is required on
+ * first use: most invocations neither produce nor receive an output over 200 KB.
+ */
+function lazyS3Store(bucket: string): ObjectStore {
+  let store: ObjectStore | undefined;
+  const get = (): ObjectStore => {
+    if (!store) {
+      /* eslint-disable @typescript-eslint/no-require-imports -- deliberately deferred loading */
+      const { s3 } = require('./clients/s3') as typeof import('./clients/s3');
+      const { S3ObjectStore } = require('./s3-object-store') as typeof import('./s3-object-store');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      store = new S3ObjectStore(s3(), bucket);
+    }
+    return store;
+  };
+  return { putJson: (key, body) => get().putJson(key, body), getJson: (ref) => get().getJson(ref) };
+}
+
 export function awsNodeDeps(env: { EVENT_BUS_NAME: string; ARTIFACTS_BUCKET: string }): NodeHandlerDeps {
-  let store: S3ObjectStore | undefined;
+  const store = lazyS3Store(env.ARTIFACTS_BUCKET);
   return {
-    objects: () => (store ??= new S3ObjectStore(s3(), env.ARTIFACTS_BUCKET)),
+    objects: () => store,
     events: (inv) => new BufferedEventSink((events) => putLifecycleEvents(eventBridge(), env.EVENT_BUS_NAME, events), inv.execution.id, inv.workflow.id),
   };
 }
