@@ -1,0 +1,159 @@
+/**
+ * The ordered event log of an execution: every lifecycle event once, numbered 1, 2, 3 ... with
+ * no gap and no duplicate, even with concurrent appenders and retried deliveries, using only
+ * single-item conditional writes (no transactions).
+ *
+ * Why not an atomic counter (ADD on a head item)? A number taken from a counter is lost when the
+ * appender crashes (or loses a duplicate race) before writing its event: a permanent gap. Here
+ * the event item itself is the allocation — `EVT#<n>` is put only if absent — and n is always one
+ * past an existing event, so the numbers stay contiguous by construction.
+ *
+ * De-duplication by event id uses a marker item `EVTID#<event id>`:
+ *  1. claim the marker (put if absent); a later delivery of the same id finds it;
+ *  2. record on the marker the number about to be tried (`trying`, conditional on the previous
+ *     value), then put `EVT#<trying>` if absent;
+ *  3. if that slot holds another event, advance `trying` and repeat; if it holds this event
+ *     (a concurrent or crashed delivery of the same id got there), the put rewrites the same
+ *     event and it is done;
+ *  4. write the final `seq` on the marker.
+ * An event id is only ever put at the marker's current `trying`, which only advances past a slot
+ * held by another event, so one id never gets two numbers; a crash at any step is finished by the
+ * retry, which resumes from the marker.
+ */
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, ValidationError } from '@shared/errors';
+import type { LifecycleEvent } from '@shared/events';
+import { keys } from './keys';
+import type { ExecutionEventRecord, PageRequest } from './records';
+import { assertInline, isConditionalFailure, queryPage } from './support';
+
+const SEQ_LOW = 'EVT#0000000001';
+const SEQ_HIGH = 'EVT#9999999999';
+/** A bound on lost races per append, far above what a burst of parallel branches causes. */
+const MAX_SLOT_ATTEMPTS = 2_000;
+
+export interface EventPage {
+  readonly items: ExecutionEventRecord[];
+  /** Pass as `afterSeq` to read on (the last seq returned, or the given one when none). */
+  readonly lastSeq: number;
+  /** True when more events may follow right away. */
+  readonly more: boolean;
+}
+
+type Marker = { trying?: number; seq?: number };
+
+/**
+ * The log on `TENANT#<t>#EXEC#<id>` / `EVT#<seq>` with markers `EVTID#<event id>`.
+ * @example
+ * ```ts
+ * const log = new ExecutionEventLog(doc, 'stepflow');
+ * const { seq, duplicate } = await log.append('t1', event);
+ * const page = await log.read('t1', event.execution_id, { afterSeq: 0 });
+ * ```
+ */
+export class ExecutionEventLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Appends an event once; a repeated event id returns the seq it already has. Exactly one call
+   * per event id returns `duplicate: false` (the one that wrote it: fan it out), every other
+   * `true`. The stored event carries its `seq`.
+   */
+  async append(tenantId: string, event: LifecycleEvent): Promise<{ seq: number; duplicate: boolean }> {
+    assertInline('event', event, 'a reference to the large output in the event');
+    const executionId = event.execution_id;
+    const markerKey = keys.executionEventId(tenantId, executionId, event.event_id);
+    let claimed = true;
+    try {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...markerKey, eventId: event.event_id }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (err) {
+      if (!isConditionalFailure(err)) throw err;
+      claimed = false;
+    }
+    let marker = claimed ? {} : await this.marker(markerKey);
+    if (marker.seq !== undefined) return { seq: marker.seq, duplicate: true };
+    // `duplicate` ends false only for the one call whose put wrote the event.
+    let duplicate = false;
+    let candidate = marker.trying ?? (await this.lastSeq(tenantId, executionId)) + 1;
+
+    for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
+      if (marker.trying !== candidate) {
+        try {
+          await this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: markerKey,
+              UpdateExpression: 'SET trying = :n',
+              ConditionExpression: marker.trying === undefined ? 'attribute_not_exists(trying) AND attribute_not_exists(seq)' : 'trying = :prev AND attribute_not_exists(seq)',
+              ExpressionAttributeValues: { ':n': candidate, ...(marker.trying === undefined ? {} : { ':prev': marker.trying }) },
+            }),
+          );
+          marker = { trying: candidate };
+        } catch (err) {
+          if (!isConditionalFailure(err)) throw err;
+          // Another delivery of this id moved on: continue from where it is.
+          marker = await this.marker(markerKey);
+          if (marker.seq !== undefined) return { seq: marker.seq, duplicate: true };
+          candidate = marker.trying ?? candidate;
+          continue;
+        }
+      }
+      const slotKey = keys.executionEvent(tenantId, executionId, candidate);
+      try {
+        // Succeeds on a free slot, and on a slot a concurrent delivery of this very event filled
+        // (rewriting the same event): one request tells "mine" from "another event's".
+        const put = await this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...slotKey, seq: candidate, eventId: event.event_id, event: { ...event, seq: candidate } },
+            ConditionExpression: 'attribute_not_exists(pk) OR eventId = :eid',
+            ExpressionAttributeValues: { ':eid': event.event_id },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        duplicate = put.Attributes !== undefined;
+      } catch (err) {
+        if (!isConditionalFailure(err)) throw err;
+        // Taken by another event. Every slot up to the last one is filled, so jumping to one
+        // past the last cannot leave a gap (and saves probing each taken slot).
+        candidate = Math.max(candidate + 1, (await this.lastSeq(tenantId, executionId)) + 1);
+        continue;
+      }
+      await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: markerKey, UpdateExpression: 'SET seq = :n', ExpressionAttributeValues: { ':n': candidate } }));
+      return { seq: candidate, duplicate };
+    }
+    throw new ConflictError(`could not append event ${event.event_id} to execution ${executionId} after ${MAX_SLOT_ATTEMPTS} attempts: retry it`);
+  }
+
+  /** The highest seq of the log (0 when empty). */
+  async lastSeq(tenantId: string, executionId: string): Promise<number> {
+    const res = await queryPage(this.db, { tableName: this.tableName, pk: keys.executionPartition(tenantId, executionId), skBetween: [SEQ_LOW, SEQ_HIGH], forward: false, page: { limit: 1 } });
+    const seq = res.items[0]?.seq;
+    return typeof seq === 'number' ? seq : 0;
+  }
+
+  /** Events with seq greater than `afterSeq` (default 0), in order, at most `limit`. */
+  async read(tenantId: string, executionId: string, options: { afterSeq?: number; limit?: PageRequest['limit'] } = {}): Promise<EventPage> {
+    const afterSeq = options.afterSeq ?? 0;
+    if (!Number.isInteger(afterSeq) || afterSeq < 0) throw new ValidationError(`afterSeq must be a non-negative integer, got ${String(afterSeq)}`);
+    const from = keys.executionEvent(tenantId, executionId, afterSeq + 1).sk;
+    const res = await queryPage(this.db, {
+      tableName: this.tableName,
+      pk: keys.executionPartition(tenantId, executionId),
+      skBetween: [from, SEQ_HIGH],
+      forward: true,
+      page: options.limit === undefined ? {} : { limit: options.limit },
+    });
+    const items = res.items.map((i) => ({ seq: Number(i.seq), eventId: String(i.eventId), event: i.event as LifecycleEvent }));
+    return { items, lastSeq: items.at(-1)?.seq ?? afterSeq, more: res.cursor !== undefined };
+  }
+
+  private async marker(key: { pk: string; sk: string }): Promise<Marker> {
+    const res = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    const item = res.Item ?? {};
+    return { ...(typeof item.trying === 'number' ? { trying: item.trying } : {}), ...(typeof item.seq === 'number' ? { seq: item.seq } : {}) };
+  }
+}
