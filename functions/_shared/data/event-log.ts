@@ -77,6 +77,7 @@ export class ExecutionEventLog {
     if (marker.seq !== undefined) return { seq: marker.seq, duplicate: true };
     // `duplicate` ends false only for the one call whose put wrote the event.
     let duplicate = false;
+    let lostRaces = 0;
     let candidate = marker.trying ?? (await this.lastSeq(tenantId, executionId)) + 1;
 
     for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
@@ -117,9 +118,11 @@ export class ExecutionEventLog {
         duplicate = put.Attributes !== undefined;
       } catch (err) {
         if (!isConditionalFailure(err)) throw err;
-        // Taken by another event. Every slot up to the last one is filled, so jumping to one
-        // past the last cannot leave a gap (and saves probing each taken slot).
-        candidate = Math.max(candidate + 1, (await this.lastSeq(tenantId, executionId)) + 1);
+        // Taken by another event, so the next slot is the next candidate. Every slot up to the
+        // last is filled, so jumping to one past the last cannot leave a gap either: done now
+        // and then, it skips a long run of taken slots (a retry resuming long after a crash).
+        lostRaces += 1;
+        candidate = lostRaces % 8 === 0 ? Math.max(candidate + 1, (await this.lastSeq(tenantId, executionId)) + 1) : candidate + 1;
         continue;
       }
       await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: markerKey, UpdateExpression: 'SET seq = :n', ExpressionAttributeValues: { ':n': candidate } }));

@@ -1,4 +1,4 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, ValidationError } from '@shared/errors';
 import type { LifecycleEvent } from '@shared/events';
 import { startDynamo, type LocalDynamo } from '../test-support/dynamo';
@@ -38,6 +38,15 @@ describe('executions', () => {
     expect(await start('ex-idem', { idempotencyKey: 'k1' })).toEqual(e);
     await expect(start('ex-idem', { idempotencyKey: 'k2' })).rejects.toBeInstanceOf(ConflictError);
     await expect(start('ex-idem')).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('lists a create retried after a crash once, and skips a pointer whose record was never written', async () => {
+    // First attempt: pointer written at 00:00:01, then the process died before the record.
+    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tableName, Item: { ...keys.workflowExecution('t-crash', 'wf-c', at(1).toISOString(), 'ex-c'), executionId: 'ex-c', startedAt: at(1).toISOString() } }));
+    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tableName, Item: { ...keys.workflowExecution('t-crash', 'wf-c', at(2).toISOString(), 'ex-never'), executionId: 'ex-never', startedAt: at(2).toISOString() } }));
+    expect((await executions.listByWorkflow('t-crash', 'wf-c')).items).toEqual([]);
+    await executions.create({ tenantId: 't-crash', executionId: 'ex-c', workflowId: 'wf-c', version: 1, startedAt: at(3), idempotencyKey: 'k' });
+    expect((await executions.listByWorkflow('t-crash', 'wf-c')).items.map((e) => e.executionId)).toEqual(['ex-c']);
   });
 
   it('claims an idempotency key once per tenant, and lets an expired claim be taken over', async () => {

@@ -113,7 +113,7 @@ export class ExecutionRepository {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.workflowExecution(input.tenantId, input.workflowId, startedAt, input.executionId), executionId: input.executionId },
+        Item: { ...keys.workflowExecution(input.tenantId, input.workflowId, startedAt, input.executionId), executionId: input.executionId, startedAt },
       }),
     );
     try {
@@ -198,12 +198,16 @@ export class ExecutionRepository {
   async listByWorkflow(tenantId: string, workflowId: string, page: PageRequest = {}): Promise<Page<ExecutionRecord>> {
     const k = keys.workflowExecutionPrefix(tenantId, workflowId);
     const res = await queryPage(this.db, { tableName: this.tableName, pk: k.pk, skPrefix: k.skPrefix, forward: false, page });
-    const items = await batchGet(
-      this.db,
-      this.tableName,
-      res.items.map((p) => keys.execution(tenantId, String(p.executionId))),
+    const records = new Map(
+      (await batchGet(this.db, this.tableName, res.items.map((p) => keys.execution(tenantId, String(p.executionId))))).map((i) => [String(i.executionId), strip<ExecutionRecord>(i, 'ttl')]),
     );
-    return { ...res, items: items.map((i) => strip<ExecutionRecord>(i, 'ttl')) };
+    // A pointer counts only when its start time is the record's: a create that crashed and was
+    // retried with another start time leaves a stale pointer, which must not list it twice.
+    const items = res.items.flatMap((p) => {
+      const r = records.get(String(p.executionId));
+      return r && r.workflowId === workflowId && r.startedAt === p.startedAt ? [r] : [];
+    });
+    return { ...res, items };
   }
 
   /**

@@ -178,8 +178,10 @@ export async function queryPage(db: DynamoDBDocumentClient, input: QueryPageInpu
  */
 export async function batchGet(db: DynamoDBDocumentClient, tableName: string, wanted: ReadonlyArray<{ pk: string; sk: string }>, now: Date = new Date()): Promise<Item[]> {
   const found = new Map<string, Item>();
-  for (let i = 0; i < wanted.length; i += 100) {
-    let pending: Item[] = wanted.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+  // BatchGetItem refuses a request naming a key twice.
+  const unique = [...new Map(wanted.map((k) => [`${k.pk}\u0000${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
+  for (let i = 0; i < unique.length; i += 100) {
+    let pending: Item[] = unique.slice(i, i + 100);
     for (let round = 0; pending.length > 0; round++) {
       if (round > 8) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${round} rounds`);
       if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
