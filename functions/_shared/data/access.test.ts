@@ -37,7 +37,7 @@ describe('agents', () => {
     await expect(agents.register('t1', agentDef('researcher'))).rejects.toBeInstanceOf(ConflictError);
     await expect(agents.register('t1', agentDef('ghost'), { replace: true })).rejects.toBeInstanceOf(NotFoundError);
     const replaced = await agents.register('t1', agentDef('researcher', 'Researcher 2'), { replace: true }, new Date('2026-01-02T00:00:00Z'));
-    expect(replaced).toMatchObject({ createdAt: first.createdAt, updatedAt: '2026-01-02T00:00:00.000Z' });
+    expect(replaced).toMatchObject({ createdAt: first.createdAt, updatedAt: '2026-01-02T00:00:00.000Z', revision: 2 });
     expect((await agents.get('t1', 'researcher')).definition.name).toBe('Researcher 2');
     expect(await new DynamoAgentStore(dynamo.doc, dynamo.tableName).get('t1', 'researcher')).toEqual(agentDef('researcher', 'Researcher 2'));
     expect((await agents.list('t1')).items.map((a) => a.agentId)).toEqual(['researcher', 'writer']);
@@ -48,9 +48,23 @@ describe('agents', () => {
     await expect(agents.delete('t1', 'researcher')).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('reads items the runtime store wrote (definition only)', async () => {
+  it('reads and replaces items the runtime store wrote (definition only)', async () => {
     await new DynamoAgentStore(dynamo.doc, dynamo.tableName).put('t-legacy', agentDef('old'));
-    expect(await new AgentRepository(dynamo.doc, dynamo.tableName).get('t-legacy', 'old')).toEqual({ tenantId: 't-legacy', agentId: 'old', definition: agentDef('old') });
+    const agents = new AgentRepository(dynamo.doc, dynamo.tableName);
+    expect(await agents.get('t-legacy', 'old')).toEqual({ tenantId: 't-legacy', agentId: 'old', definition: agentDef('old') });
+    expect((await agents.register('t-legacy', agentDef('old', 'Renamed'), { replace: true })).revision).toBe(1);
+  });
+
+  it('lets exactly one of two racing replaces win', async () => {
+    const agents = new AgentRepository(dynamo.doc, dynamo.tableName);
+    await agents.register('t-race', agentDef('a'));
+    const results = await Promise.allSettled([agents.register('t-race', agentDef('a', 'Left'), { replace: true }), agents.register('t-race', agentDef('a', 'Right'), { replace: true })]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof ConflictError)).toHaveLength(1);
+    const current = await agents.get('t-race', 'a');
+    expect(current.revision).toBe(2);
+    expect(current.definition.name).toBe((won[0] as PromiseFulfilledResult<{ definition: AgentDefinition }>).value.definition.name);
   });
 });
 

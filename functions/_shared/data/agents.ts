@@ -25,23 +25,29 @@ export class AgentRepository {
 
   /**
    * Registers a definition. Without `replace` the id must be new (ConflictError otherwise); with
-   * it the agent must exist (NotFoundError otherwise) and keeps its `createdAt`.
+   * it the agent must exist (NotFoundError otherwise), keeps its `createdAt` and moves to the
+   * next `revision` (ConflictError when another replace got there first).
    */
   async register(tenantId: string, definition: AgentDefinition, options: { replace?: boolean } = {}, at: Date = new Date()): Promise<AgentRecord> {
     const now = at.toISOString();
     const existing = options.replace ? await this.get(tenantId, definition.id) : undefined;
-    const record: AgentRecord = { tenantId, agentId: definition.id, definition, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    const revision = (existing?.revision ?? 0) + 1;
+    const record: AgentRecord = { tenantId, agentId: definition.id, definition, revision, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    // A replace applies only to the revision it read, so two racing replaces cannot both win
+    // (items the runtime store wrote have no revision yet).
+    const condition = !existing ? 'attribute_not_exists(pk)' : existing.revision === undefined ? 'attribute_exists(pk) AND attribute_not_exists(revision)' : 'revision = :seen';
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.agent(tenantId, definition.id), ...record },
-          ConditionExpression: options.replace ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)',
+          ConditionExpression: condition,
+          ...(existing?.revision !== undefined ? { ExpressionAttributeValues: { ':seen': existing.revision } } : {}),
         }),
       );
     } catch (err) {
       if (!isConditionalFailure(err)) throw err;
-      if (options.replace) throw new NotFoundError(`agent ${definition.id} does not exist`);
+      if (existing) throw new ConflictError(`agent ${definition.id} changed while it was being replaced: reload it and try again`);
       throw new ConflictError(`agent ${definition.id} is already registered: pass replace to update it`);
     }
     return record;

@@ -76,7 +76,8 @@ export interface AgentRecord {
   readonly tenantId: string;
   readonly agentId: string;
   readonly definition: AgentDefinition;
-  /** Absent on items written by older code (the agent runtime's own `put`). */
+  /** 1 on register, +1 on each replace. The fields below are absent on items the agent runtime's own `put` wrote. */
+  readonly revision?: number;
   readonly createdAt?: string;
   readonly updatedAt?: string;
 }
