@@ -113,8 +113,8 @@ describe('WebSocket connections', () => {
 describe('API keys', () => {
   it('stores only the hash, authenticates by secret, lists without hashes, and revokes', async () => {
     const apiKeys = new ApiKeyRepository(dynamo.doc, dynamo.tableName);
-    const { record, secret } = await apiKeys.create('t1', { name: 'CI', role: 'operator' });
-    expect(secret).toMatch(/^sfk_/);
+    const { record, secret } = await apiKeys.create('t1', { name: 'CI', role: 'runner' });
+    expect(secret).toMatch(/^sf_/);
     const scan = JSON.stringify((await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tableName }))).Items);
     expect(scan).not.toContain(secret);
     expect(scan).toContain(hashApiKey(secret));
@@ -123,7 +123,7 @@ describe('API keys', () => {
     expect(await apiKeys.authenticate(`${secret}x`)).toBeUndefined();
     await apiKeys.touch('t1', record.keyId, new Date('2026-02-01T00:00:00Z'));
     await apiKeys.create('t1', { name: 'Other', role: 'viewer' });
-    await apiKeys.create('t2', { name: 'Foreign', role: 'admin' });
+    await apiKeys.create('t2', { name: 'Foreign', role: 'owner' });
     const listed = (await apiKeys.list('t1')).items;
     expect(listed.map((k) => k.name).sort()).toEqual(['CI', 'Other']);
     expect(JSON.stringify(listed)).not.toContain(hashApiKey(secret));

@@ -5,24 +5,15 @@
  * Creation writes the tenant's item first and the lookup item second: a crash in between leaves
  * a listed key that does not work (and can be revoked), never a working key nobody can see.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '@shared/errors';
 import { keys } from './keys';
+import { generateApiKey, hashApiKey, type ApiKeyLookup } from '../auth/api-keys';
 import type { ApiKeyRecord, ApiKeyRole, Page, PageRequest } from './records';
 import { isConditionalFailure, isLive, queryPage, strip } from './support';
 
-/** Prefix of every secret, so leaked keys are recognisable by secret scanners. */
-export const API_KEY_PREFIX = 'sfk_';
-
-/**
- * The stored form of a secret.
- * @example
- * ```ts
- * hashApiKey('sfk_abc') // 64 hex characters
- * ```
- */
-export const hashApiKey = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+export { API_KEY_PREFIX, hashApiKey } from '../auth/api-keys';
 
 const INTERNAL = ['ttl', 'keyHash'];
 
@@ -31,11 +22,11 @@ const INTERNAL = ['ttl', 'keyHash'];
  * @example
  * ```ts
  * const apiKeys = new ApiKeyRepository(doc, 'stepflow');
- * const { secret } = await apiKeys.create('t1', { name: 'CI', role: 'operator' });
- * const key = await apiKeys.authenticate(secret); // { tenantId: 't1', role: 'operator', ... }
+ * const { secret } = await apiKeys.create('t1', { name: 'CI', role: 'runner' });
+ * const key = await apiKeys.authenticate(secret); // { tenantId: 't1', role: 'runner', ... }
  * ```
  */
-export class ApiKeyRepository {
+export class ApiKeyRepository implements ApiKeyLookup {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -43,8 +34,7 @@ export class ApiKeyRepository {
 
   /** Creates a key; the returned `secret` is the only copy there will ever be. */
   async create(tenantId: string, input: { name: string; role: ApiKeyRole; keyId?: string }, at: Date = new Date()): Promise<{ record: ApiKeyRecord; secret: string }> {
-    const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const keyHash = hashApiKey(secret);
+    const { key: secret, hash: keyHash } = generateApiKey();
     const record: ApiKeyRecord = { tenantId, keyId: input.keyId ?? randomUUID(), name: input.name, role: input.role, createdAt: at.toISOString() };
     try {
       await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.apiKey(tenantId, record.keyId), ...record, keyHash }, ConditionExpression: 'attribute_not_exists(pk)' }));
@@ -64,7 +54,12 @@ export class ApiKeyRepository {
 
   /** The key a secret belongs to, or undefined (unknown, revoked). Does not record the use. */
   async authenticate(secret: string): Promise<ApiKeyRecord | undefined> {
-    const res = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKeyHash(hashApiKey(secret)), ConsistentRead: true }));
+    return this.findByHash(hashApiKey(secret));
+  }
+
+  /** The live key stored under a SHA-256 hash (the auth module's lookup port). */
+  async findByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKeyHash(hash), ConsistentRead: true }));
     if (!isLive(res.Item)) return undefined;
     const meta = await this.find(String(res.Item.tenantId), String(res.Item.keyId));
     return meta && meta.revokedAt === undefined ? meta : undefined;

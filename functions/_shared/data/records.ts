@@ -9,6 +9,7 @@
  * ```
  */
 import type { AgentDefinition } from '@shared/agents';
+import type { Role } from '@shared/auth';
 import type { ExecutionStatus, LifecycleEvent } from '@shared/events';
 import type { Workflow } from '@shared/workflow';
 
@@ -153,7 +154,8 @@ export interface ConnectionRecord {
   readonly ttl: number;
 }
 
-export type ApiKeyRole = 'admin' | 'editor' | 'operator' | 'viewer';
+/** API keys carry one of the same roles people have (see shared/src/auth.ts). */
+export type ApiKeyRole = Role;
 
 /** An API key as its tenant sees it: never the secret, never its hash. */
 export interface ApiKeyRecord {
