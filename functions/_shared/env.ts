@@ -23,6 +23,33 @@ export const envSchema = z.object({
   TOOL_S3_ALLOW_BUCKETS: list,
   /** Hosts MCP tool nodes may connect to. */
   TOOL_MCP_ALLOW_HOSTS: list,
+  /** The Cognito user pool whose tokens the control-plane API accepts, e.g. `eu-west-1_AbCdEf123`. */
+  USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9A-Za-z]+$/, 'must be a Cognito user pool id such as eu-west-1_AbCdEf123'),
+  /** The app client id(s) tokens must be issued for (comma-separated). */
+  USER_POOL_CLIENT_ID: list.refine((ids) => ids.length > 0, 'must name at least one app client id'),
+  /** The execution role of the state machines the API publishes. */
+  STATE_MACHINE_ROLE_ARN: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'),
+  /** The runtime Lambdas' ARNs by runtime name (JSON), e.g. `{"llm":"arn:...","tool":"arn:..."}`. */
+  RUNTIME_FUNCTION_ARNS: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of runtime name to Lambda ARN' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.string().min(1))),
+  /** The CloudWatch Logs log group ARN published state machines log to (and trace with X-Ray). */
+  LOG_GROUP_ARN: z.string().startsWith('arn:').optional(),
+  /** The region (set by Lambda itself). */
+  AWS_REGION: z.string().min(1),
+  /** The account the state machines live in (part of their ARNs). */
+  AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  /** Audit records expire after this many days; kept forever when unset. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
 });
 export type Env = z.infer<typeof envSchema>;
 

@@ -1,0 +1,25 @@
+/**
+ * The agent routes of the REST API on API Gateway: wiring only (routes.ts has the logic).
+ */
+import { authenticateRequest, requirePermission } from '../_shared/auth/authenticate';
+import { createJwtAuthenticator } from '../_shared/auth/jwt';
+import { documentClient } from '../_shared/clients/dynamo';
+import { AgentRepository, ApiKeyRepository, AuditRepository } from '../_shared/data';
+import { loadEnv } from '../_shared/env';
+import { Router } from '../_shared/http/api';
+import { apiGatewayHandler } from '../_shared/http/apigw';
+import { apiKeyLookup, auditWriter } from '../api-workflows/api-wiring';
+import { AGENT_AUDIT_ACTIONS, agentRoutes } from './routes';
+
+const env = loadEnv(['TABLE_NAME', 'USER_POOL_ID', 'USER_POOL_CLIENT_ID', 'AUDIT_RETENTION_DAYS']);
+const doc = documentClient();
+const jwt = createJwtAuthenticator({ userPoolId: env.USER_POOL_ID, clientId: env.USER_POOL_CLIENT_ID });
+const apiKeys = apiKeyLookup(doc, env.TABLE_NAME, new ApiKeyRepository(doc, env.TABLE_NAME));
+const router = new Router(agentRoutes({ agents: new AgentRepository(doc, env.TABLE_NAME) }));
+const dispatchDeps = {
+  authenticate: (headers: Readonly<Record<string, string | undefined>>) => authenticateRequest(headers, { jwt, apiKeys }),
+  authorize: requirePermission,
+  audit: auditWriter(new AuditRepository(doc, env.TABLE_NAME, env.AUDIT_RETENTION_DAYS !== undefined ? { retentionDays: env.AUDIT_RETENTION_DAYS } : {}), AGENT_AUDIT_ACTIONS),
+};
+
+export const handler = apiGatewayHandler(() => router, () => dispatchDeps);
