@@ -8,13 +8,13 @@ import { AgentRepository, ApiKeyRepository, AuditRepository } from '../_shared/d
 import { loadEnv } from '../_shared/env';
 import { Router } from '../_shared/http/api';
 import { apiGatewayHandler } from '../_shared/http/apigw';
-import { apiKeyLookup, auditWriter } from '../api-workflows/api-wiring';
+import { auditWriter } from '../_shared/http/audit';
 import { AGENT_AUDIT_ACTIONS, agentRoutes } from './routes';
 
 const env = loadEnv(['TABLE_NAME', 'USER_POOL_ID', 'USER_POOL_CLIENT_ID', 'AUDIT_RETENTION_DAYS']);
 const doc = documentClient();
 const jwt = createJwtAuthenticator({ userPoolId: env.USER_POOL_ID, clientId: env.USER_POOL_CLIENT_ID });
-const apiKeys = apiKeyLookup(doc, env.TABLE_NAME, new ApiKeyRepository(doc, env.TABLE_NAME));
+const apiKeys = new ApiKeyRepository(doc, env.TABLE_NAME);
 const router = new Router(agentRoutes({ agents: new AgentRepository(doc, env.TABLE_NAME) }));
 const dispatchDeps = {
   authenticate: (headers: Readonly<Record<string, string | undefined>>) => authenticateRequest(headers, { jwt, apiKeys }),

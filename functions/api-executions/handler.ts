@@ -12,7 +12,7 @@ import { Router } from '../_shared/http/api';
 import { apiGatewayHandler } from '../_shared/http/apigw';
 import { AwsStepFunctions } from '../_shared/stepfunctions';
 import { SfnTaskCallbacks } from '../_shared/task-callbacks';
-import { executionAuditWriter } from './audit';
+import { auditWriter } from '../_shared/http/audit';
 import { DynamoPauseRequests, EXECUTION_AUDIT_ACTIONS, executionRoutes } from './routes';
 
 const env = loadEnv(['TABLE_NAME', 'USER_POOL_ID', 'USER_POOL_CLIENT_ID', 'AWS_REGION', 'AWS_ACCOUNT_ID', 'AUDIT_RETENTION_DAYS']);
@@ -33,7 +33,7 @@ const router = new Router(
 const dispatchDeps = {
   authenticate: (headers: Readonly<Record<string, string | undefined>>) => authenticateRequest(headers, { jwt, apiKeys }),
   authorize: requirePermission,
-  audit: executionAuditWriter(new AuditRepository(doc, env.TABLE_NAME, env.AUDIT_RETENTION_DAYS !== undefined ? { retentionDays: env.AUDIT_RETENTION_DAYS } : {}), EXECUTION_AUDIT_ACTIONS),
+  audit: auditWriter(new AuditRepository(doc, env.TABLE_NAME, env.AUDIT_RETENTION_DAYS !== undefined ? { retentionDays: env.AUDIT_RETENTION_DAYS } : {}), EXECUTION_AUDIT_ACTIONS),
 };
 
 export const handler = apiGatewayHandler(() => router, () => dispatchDeps);

@@ -20,7 +20,7 @@ import { AuditRepository, ExecutionRepository, WorkflowRepository, WorkflowVersi
 import { dispatch, Router, type ApiResponse, type DispatchDeps } from '../_shared/http/api';
 import { LocalStepFunctions } from '../_shared/stepfunctions';
 import { startDynamo, type LocalDynamo } from '../_shared/test-support/dynamo';
-import { executionAuditWriter } from './audit';
+import { auditWriter } from '../_shared/http/audit';
 import { DynamoPauseRequests, EXECUTION_AUDIT_ACTIONS, executionRoutes, type ExecutionView } from './routes';
 
 type N = WorkflowInput['nodes'][number];
@@ -99,7 +99,7 @@ beforeAll(async () => {
   dispatchDeps = {
     authenticate: (headers) => authenticateRequest(headers, { jwt }),
     authorize: requirePermission,
-    audit: executionAuditWriter(audit, EXECUTION_AUDIT_ACTIONS),
+    audit: auditWriter(audit, EXECUTION_AUDIT_ACTIONS),
     log: (message, err) => {
       throw new Error(`unexpected log from the API: ${message}: ${String(err)}`);
     },

@@ -12,7 +12,7 @@ import { loadEnv } from '../_shared/env';
 import { Router } from '../_shared/http/api';
 import { apiGatewayHandler } from '../_shared/http/apigw';
 import { AwsStepFunctions } from '../_shared/stepfunctions';
-import { apiKeyLookup, auditWriter } from './api-wiring';
+import { auditWriter } from '../_shared/http/audit';
 import { runtimeArnResolver } from './runtime-arns';
 import { WORKFLOW_AUDIT_ACTIONS, workflowRoutes } from './routes';
 
@@ -20,7 +20,7 @@ const env = loadEnv(['TABLE_NAME', 'ARTIFACTS_BUCKET', 'USER_POOL_ID', 'USER_POO
 const doc = documentClient();
 const stepFunctions = new AwsStepFunctions({ sfn: sfn(), region: env.AWS_REGION, accountId: env.AWS_ACCOUNT_ID, roleArn: env.STATE_MACHINE_ROLE_ARN });
 const jwt = createJwtAuthenticator({ userPoolId: env.USER_POOL_ID, clientId: env.USER_POOL_CLIENT_ID });
-const apiKeys = apiKeyLookup(doc, env.TABLE_NAME, new ApiKeyRepository(doc, env.TABLE_NAME));
+const apiKeys = new ApiKeyRepository(doc, env.TABLE_NAME);
 const router = new Router(
   workflowRoutes({
     workflows: new WorkflowRepository(doc, env.TABLE_NAME),

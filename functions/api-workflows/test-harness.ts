@@ -14,7 +14,7 @@ import { startJwksServer, type JwksServer } from '../_shared/auth/test-jwks-serv
 import { AuditRepository } from '../_shared/data';
 import { dispatch, Router, type ApiRequest, type ApiResponse, type DispatchDeps, type Route } from '../_shared/http/api';
 import { startDynamo, type LocalDynamo } from '../_shared/test-support/dynamo';
-import { auditWriter } from './api-wiring';
+import { auditWriter } from '../_shared/http/audit';
 
 /** An error body as the API sends it. */
 export interface ErrorJson {

@@ -1,10 +1,11 @@
 /**
- * The audit of the execution routes: one record per mutating call, allowed or refused. (The
- * workflow routes carry the same writer; once both are committed it belongs in _shared/http.)
+ * The control-plane API's audit: one record per mutating call, allowed or refused.
  */
 import { API_PREFIX } from '@shared/api';
-import type { AuditOutcome, AuditRepository } from '../_shared/data';
-import type { DispatchDeps, Route } from '../_shared/http/api';
+import type { AuditOutcome, AuditRepository } from '../data';
+import type { DispatchDeps, Route } from './api';
+
+type AuditEntry = Parameters<NonNullable<DispatchDeps['audit']>>[0];
 
 /** The outcome an HTTP status stands for. */
 export function auditOutcome(status: number): AuditOutcome {
@@ -13,18 +14,19 @@ export function auditOutcome(status: number): AuditOutcome {
 }
 
 /**
- * An audit function for `dispatch`: the actor, an action name (from `actionNames`, keyed by
- * `<METHOD> <pattern>`), the target (the path below `/api/v1/`), the request id and the outcome.
+ * An audit function for `dispatch`: appends one record per mutating call, allowed or refused,
+ * with the actor, an action name (from `actionNames`, keyed by `<METHOD> <pattern>`), the target
+ * (the path below `/api/v1/`), the request id and the outcome.
  *
  * @example
  * ```ts
- * const audit = executionAuditWriter(new AuditRepository(doc, table), EXECUTION_AUDIT_ACTIONS);
+ * const audit = auditWriter(new AuditRepository(doc, table), WORKFLOW_AUDIT_ACTIONS);
  * await dispatch(router, request, { authenticate, authorize: requirePermission, audit });
  * ```
  */
-export function executionAuditWriter(repo: AuditRepository, actionNames: Readonly<Record<string, string>>, clock: () => Date = () => new Date()): NonNullable<DispatchDeps['audit']> {
+export function auditWriter(repo: AuditRepository, actionNames: Readonly<Record<string, string>> = {}, clock: () => Date = () => new Date()): NonNullable<DispatchDeps['audit']> {
   const nameOf = (route: Route) => actionNames[`${route.method} ${route.pattern}`] ?? `${route.action}.${route.method.toLowerCase()}`;
-  return async (entry) => {
+  return async (entry: AuditEntry) => {
     const path = entry.request.path.startsWith(`${API_PREFIX}/`) ? entry.request.path.slice(API_PREFIX.length + 1) : entry.request.path;
     await repo.append({
       tenantId: entry.identity.tenantId,
