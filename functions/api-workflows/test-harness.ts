@@ -11,7 +11,7 @@ import { authenticateRequest, requirePermission } from '../_shared/auth/authenti
 import { createDevIssuer, type DevIssuer } from '../_shared/auth/dev-issuer';
 import { createJwtAuthenticator } from '../_shared/auth/jwt';
 import { startJwksServer, type JwksServer } from '../_shared/auth/test-jwks-server';
-import { AuditRepository } from '../_shared/data';
+import { ApiKeyRepository, AuditRepository } from '../_shared/data';
 import { dispatch, Router, type ApiRequest, type ApiResponse, type DispatchDeps, type Route } from '../_shared/http/api';
 import { startDynamo, type LocalDynamo } from '../_shared/test-support/dynamo';
 import { auditWriter } from '../_shared/http/audit';
@@ -87,7 +87,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
     use(routes, auditActions) {
       router = new Router(routes);
       deps = {
-        authenticate: (headers) => authenticateRequest(headers, { jwt }),
+        authenticate: (headers) => authenticateRequest(headers, { jwt, apiKeys: new ApiKeyRepository(dynamo.doc, dynamo.tableName) }),
         authorize: requirePermission,
         audit: auditWriter(audit, auditActions),
         log: (message, err) => {

@@ -88,3 +88,10 @@ export const executionListQuerySchema = pageQuerySchema.extend({
 /** The header that makes POST /workflows/{id}/execute idempotent. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const idempotencyKeySchema = z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+/** POST /api-keys: a key for automation, with one role. The secret is in the response, once. */
+export const createApiKeyRequestSchema = z.strictObject({
+  name: z.string().min(1).max(128),
+  role: z.enum(['owner', 'editor', 'runner', 'viewer']),
+});
+export type CreateApiKeyRequest = z.infer<typeof createApiKeyRequestSchema>;
