@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import type { Role } from '@shared/auth';
 import type { LifecycleEvent } from '@shared/events';
 import { workflowSchema, type WorkflowInput } from '@shared/workflow';
-import { defaultRuntimes, LocalEngine } from '../../local/engine';
+import { readFileSync } from 'node:fs';
+import { defaultRuntimes, defaultTools, LocalEngine } from '../../local/engine';
+import { aiRuntimes } from '../../local/engine/ai-runtimes';
 import { compile } from '../../statemachines/src';
 import { authenticateRequest, requirePermission } from '../_shared/auth/authenticate';
 import { createDevIssuer, type DevIssuer } from '../_shared/auth/dev-issuer';
@@ -41,6 +43,10 @@ const typedStart: N = { id: 'start', type: 'start', config: { inputSchema: { typ
 const ECHO = graph('echo-wf', [typedStart, echo('say', '{{input.topic}}'), end], ['start', 'say', 'end']);
 const SLOW = graph('slow-wf', [start, { id: 'hold', type: 'wait', config: { mode: 'duration', seconds: 60 } } as N, echo('a', 'after the wait'), end], ['start', 'hold', 'a', 'end']);
 const ASK = graph('ask-wf', [start, { id: 'approve', type: 'human_input', config: { prompt: 'Ship it?', inputSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] }, timeoutSeconds: 600 } } as N, end], ['start', 'approve', 'end']);
+
+const exampleFile = (name: string) => join(__dirname, '..', '..', 'examples', name);
+const TRIAGE = JSON.parse(readFileSync(exampleFile('support-ticket-triage.json'), 'utf8')) as WorkflowInput;
+const TRIAGE_INPUT = JSON.parse(readFileSync(exampleFile('inputs/support-ticket-triage.json'), 'utf8')) as Record<string, unknown>;
 
 let dynamo: LocalDynamo;
 let jwks: JwksServer;
@@ -76,8 +82,10 @@ beforeAll(async () => {
   executions = new ExecutionRepository(doc, tableName);
   audit = new AuditRepository(doc, tableName);
   const callbacks = new DynamoCallbackStore(doc, tableName);
+  const tools = defaultTools();
   engine = new LocalEngine({
-    runtimes: defaultRuntimes(),
+    // The real runtimes, with every model served by the local model (examples use llm nodes).
+    runtimes: defaultRuntimes(tools).with(aiRuntimes({ tools, modelMode: 'local' })),
     waitMs: 300,
     callbacks,
     // The pause flag is the execution record's; the engine only knows the execution id.
@@ -93,7 +101,7 @@ beforeAll(async () => {
   const port = new LocalStepFunctions({ engine });
   const workflows = new WorkflowRepository(doc, tableName);
   const versions = new WorkflowVersionRepository(doc, tableName);
-  for (const wf of [ECHO, SLOW, ASK]) await publish('acme', wf, port, workflows, versions);
+  for (const wf of [ECHO, SLOW, ASK, TRIAGE]) await publish('acme', wf, port, workflows, versions);
   await workflows.create({ tenantId: 'acme', workflowId: 'draft-wf', name: 'never published', graph: workflowSchema.parse(graph('draft-wf', [start, end], ['start', 'end'])) });
   router = new Router(executionRoutes({ workflows, versions, executions, stepFunctions: port, callbacks, tasks: port, pauseRequests: new DynamoPauseRequests(doc, tableName) }));
   dispatchDeps = {
@@ -410,5 +418,28 @@ describe('lifecycle', () => {
     expect(await getView(ex.executionId)).toMatchObject({ status: 'SUCCEEDED', output: { approve: { output: { ok: true } } } });
     const after = await runner('POST', pathOf(ex.executionId, '/input'), { body: { nodeId: 'approve', answer: { ok: true } } });
     expect(after.statusCode).toBe(409);
+  });
+});
+
+describe('an example workflow through the API', () => {
+  it('support-ticket-triage: execute, the approval request appears, a wrong answer is refused, the right one finishes the run', async () => {
+    const ex = await execute('support-ticket-triage', TRIAGE_INPUT, { 'idempotency-key': 'ticket-4711' });
+    const view = await until(async () => {
+      const v = await getView(ex.executionId);
+      return v.inputRequests.length > 0 || v.status !== 'RUNNING' ? v : undefined;
+    }, 'the approval request', 15_000);
+    expect(view.status).toBe('RUNNING');
+    const [request] = view.inputRequests;
+    expect(request).toMatchObject({ nodeId: 'approve_escalation' });
+    expect((await runner('POST', pathOf(ex.executionId, '/input'), { body: { nodeId: 'approve_escalation', answer: { approved: 'yes' } } })).statusCode).toBe(400);
+    const ok = await runner('POST', pathOf(ex.executionId, '/input'), { body: { nodeId: 'approve_escalation', answer: { approved: true, note: 'paging on-call' } } });
+    expect(ok.statusCode).toBe(200);
+    expect(await engine.get(ex.executionId).result).toMatchObject({ status: 'SUCCEEDED' });
+    const done = await getView(ex.executionId);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(eventsOf(ex.executionId)).toEqual(expect.arrayContaining(['user_input_required:approve_escalation', 'node_completed:approve_escalation', 'execution_completed']));
+    // The same Idempotency-Key again is the same execution.
+    const again = await runner('POST', '/api/v1/workflows/support-ticket-triage/execute', { body: { input: TRIAGE_INPUT }, headers: { 'idempotency-key': 'ticket-4711' } });
+    expect(bodyOf<ExecutionRecord>(again).executionId).toBe(ex.executionId);
   });
 });
