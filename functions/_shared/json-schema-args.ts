@@ -23,10 +23,16 @@ export type ArgumentCheck = { readonly ok: true } | { readonly ok: false; readon
 // strict: false because servers declare keywords ajv does not know (titles in odd places,
 // vendor extensions); allErrors so a model can fix every argument in one go.
 const options = { strict: false, allErrors: true } as const;
-const draft07 = new Ajv(options);
-const draft2019 = new Ajv2019(options);
-const draft2020 = new Ajv2020(options);
-for (const ajv of [draft07, draft2019, draft2020]) addFormats(ajv);
+// Built on first use: each instance compiles its meta-schemas, which would otherwise add to
+// every cold start of functions that may never validate a schema.
+let validators: { draft07: Ajv; draft2019: Ajv2019; draft2020: Ajv2020 } | undefined;
+function ajvs() {
+  if (!validators) {
+    validators = { draft07: new Ajv(options), draft2019: new Ajv2019(options), draft2020: new Ajv2020(options) };
+    for (const ajv of Object.values(validators)) addFormats(ajv);
+  }
+  return validators;
+}
 
 const cache = new Map<string, ValidateFunction>();
 const CACHE_LIMIT = 256;
@@ -35,6 +41,7 @@ function validatorFor(schema: Record<string, unknown>): ValidateFunction {
   const key = JSON.stringify(schema);
   const cached = cache.get(key);
   if (cached) return cached;
+  const { draft07, draft2019, draft2020 } = ajvs();
   const dialect = typeof schema.$schema === 'string' ? schema.$schema : '';
   let compiled: ValidateFunction;
   if (dialect.includes('2020-12') || dialect === '') compiled = draft2020.compile(schema);
