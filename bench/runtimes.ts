@@ -1,5 +1,6 @@
 /**
- * bench/runtimes: for every Lambda handler (functions/<name>/handler.ts), the minified esbuild
+ * bench/runtimes: for every Lambda handler (functions/<name>/handler.ts: node runtimes and API
+ * functions), the minified esbuild
  * bundle size (AWS SDK v3 external, as the nodejs22.x runtime provides it, and bundled) and the
  * cold module-init time: a fresh Node process loads the bundle and times the require, median of
  * several runs. Targets: at most 400 KB and 80 ms each.
@@ -43,6 +44,12 @@ const env = {
   ARTIFACTS_BUCKET: 'stepflow-bench',
   EVENT_BUS_NAME: 'stepflow-bench',
   MODEL_MODE: 'local',
+  // The API functions' configuration (values only need to be well-formed for module init).
+  USER_POOL_ID: 'us-east-1_Bench0001',
+  USER_POOL_CLIENT_ID: 'benchclient',
+  STATE_MACHINE_ROLE_ARN: 'arn:aws:iam::123456789012:role/stepflow-bench',
+  RUNTIME_FUNCTION_ARNS: JSON.stringify({ llm: 'arn:aws:lambda:us-east-1:123456789012:function:llm' }),
+  AWS_ACCOUNT_ID: '123456789012',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   NODE_PATH: path.join(root, 'node_modules'),
 };
