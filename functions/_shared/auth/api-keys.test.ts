@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UnauthorizedError, UnexpectedError } from '@shared/errors';
 import { API_KEY_PREFIX, authenticateApiKey, generateApiKey, hashApiKey, type ApiKeyLookup, type ApiKeyRecord } from './api-keys';
+import { rejection } from './test-rejection';
 
 /** An in-memory key store that records every hash it was asked for. */
 function fakeStore(records: Record<string, ApiKeyRecord> = {}): ApiKeyLookup & { asked: string[] } {
@@ -14,14 +15,6 @@ function fakeStore(records: Record<string, ApiKeyRecord> = {}): ApiKeyLookup & {
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('generateApiKey', () => {
   it('makes sf_ + 32 random bytes in base64url, with the SHA-256 hex hash of the whole key', () => {

@@ -8,6 +8,7 @@ import { authenticateRequest, requirePermission, type RequestHeaders } from './a
 import { createDevIssuer, type DevIssuer } from './dev-issuer';
 import { createJwtAuthenticator, type JwtAuthenticator } from './jwt';
 import { startJwksServer, type JwksServer } from './test-jwks-server';
+import { rejection } from './test-rejection';
 
 const JWT_IDENTITY: Identity = { tenantId: 'acme', userId: 'ada', roles: ['editor'], via: 'jwt' };
 
@@ -30,14 +31,6 @@ const keyStore: ApiKeyLookup = {
   findByHash: async (hash) => (hash === apiKey.hash ? { tenantId: 'acme', keyId: 'k-1', role: 'runner' } : undefined),
 };
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('authenticateRequest', () => {
   it.each<[string, RequestHeaders]>([

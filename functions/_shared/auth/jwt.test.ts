@@ -7,6 +7,7 @@ import { ForbiddenError, TransientError, UnauthorizedError } from '@shared/error
 import { createDevIssuer, type DevIssuer, type JwksDocument } from './dev-issuer';
 import { createJwtAuthenticator } from './jwt';
 import { startJwksServer, type JwksServer } from './test-jwks-server';
+import { rejection } from './test-rejection';
 
 let dir: string;
 let server: JwksServer;
@@ -31,14 +32,6 @@ beforeEach(() => {
 const local = () => createJwtAuthenticator({ issuer: dev.issuer, audience: dev.audience });
 const now = () => Math.floor(Date.now() / 1000);
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Asserts a 401 whose message does not contain the token or its signature. */
 async function expect401(token: string, message: RegExp, auth = local()): Promise<void> {

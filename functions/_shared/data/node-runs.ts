@@ -10,10 +10,10 @@
 import { UpdateCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LifecycleEvent } from '@shared/events';
 import { keys } from './keys';
-import type { NodeRunRecord, NodeRunStatus, Page, PageRequest, S3Ref } from './records';
+import type { NodeRunData, NodeRunRecord, NodeRunStatus, Page, PageRequest } from './records';
 import { assertInline, isConditionalFailure, isLive, queryPage, strip, updateExpression } from './support';
 
-export interface NodeRunUpdate {
+export interface NodeRunUpdate extends NodeRunData {
   readonly executionId: string;
   readonly nodeId: string;
   readonly iteration?: readonly number[];
@@ -23,13 +23,6 @@ export interface NodeRunUpdate {
   readonly attempt: number;
   /** When it happened: the start time for RUNNING, the finish time otherwise. */
   readonly at: string;
-  readonly durationMs?: number;
-  readonly input?: unknown;
-  readonly inputRef?: S3Ref;
-  readonly output?: unknown;
-  readonly outputRef?: S3Ref;
-  readonly tokens?: { readonly input: number; readonly output: number; readonly costUsd: number };
-  readonly error?: { readonly name: string; readonly message: string };
 }
 
 const RANK: Record<NodeRunStatus, number> = { RUNNING: 1, SUCCEEDED: 2, FAILED: 2 };

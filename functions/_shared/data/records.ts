@@ -116,7 +116,18 @@ export interface ExecutionRecord {
 
 export type NodeRunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
-export interface NodeRunRecord {
+/** What a node run carries besides its identity and status (shared by records and updates). */
+export interface NodeRunData {
+  readonly durationMs?: number;
+  readonly input?: unknown;
+  readonly inputRef?: S3Ref;
+  readonly output?: unknown;
+  readonly outputRef?: S3Ref;
+  readonly tokens?: { readonly input: number; readonly output: number; readonly costUsd: number };
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+export interface NodeRunRecord extends NodeRunData {
   readonly tenantId: string;
   readonly executionId: string;
   readonly nodeId: string;
@@ -128,13 +139,6 @@ export interface NodeRunRecord {
   readonly attempts: number;
   readonly startedAt?: string;
   readonly finishedAt?: string;
-  readonly durationMs?: number;
-  readonly input?: unknown;
-  readonly inputRef?: S3Ref;
-  readonly output?: unknown;
-  readonly outputRef?: S3Ref;
-  readonly tokens?: { readonly input: number; readonly output: number; readonly costUsd: number };
-  readonly error?: { readonly name: string; readonly message: string };
   readonly updatedAt: string;
 }
 
