@@ -24,10 +24,14 @@ export const englishOnlyZod: Plugin = {
   },
 };
 
+/** Whether handlers are deployed with the AWS SDK bundled in (see the header). */
+export const DEFAULT_BUNDLE_SDK = false;
+
 export interface BundleOptions {
   readonly entry: string;
-  readonly outfile: string;
-  /** Bundle the AWS SDK too (pins its version; larger, slower to initialise). @default false */
+  /** The function's code directory; the handler is `index.handler` (index.cjs). */
+  readonly outdir: string;
+  /** Bundle the AWS SDK too. @default DEFAULT_BUNDLE_SDK */
   readonly bundleSdk?: boolean;
   readonly tsconfig?: string;
   readonly sourcemap?: boolean;
@@ -36,13 +40,14 @@ export interface BundleOptions {
 /**
  * @example
  * ```ts
- * await bundleHandler({ entry: 'functions/invoke-llm/handler.ts', outfile: 'dist/invoke-llm/index.js' });
+ * await bundleHandler({ entry: 'functions/invoke-llm/handler.ts', outdir: 'dist/invoke-llm' });
  * ```
  */
 export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ metafile: true }>> {
   const result = await build({
-    entryPoints: [opts.entry],
-    outfile: opts.outfile,
+    entryPoints: { index: opts.entry },
+    outdir: opts.outdir,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
     minify: true,
     platform: 'node',
@@ -53,11 +58,11 @@ export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ 
     legalComments: 'none',
     logLevel: 'error',
     ...(opts.tsconfig ? { tsconfig: opts.tsconfig } : {}),
-    external: opts.bundleSdk ? [] : ['@aws-sdk/*', '@smithy/*'],
+    external: (opts.bundleSdk ?? DEFAULT_BUNDLE_SDK) ? [] : ['@aws-sdk/*', '@smithy/*'],
     plugins: [englishOnlyZod],
   });
   // Plain .cjs files beside a handler (the code sandbox's runner) are loaded by path at run time.
   const dir = path.dirname(opts.entry);
-  for (const f of await readdir(dir)) if (f.endsWith('.cjs')) await copyFile(path.join(dir, f), path.join(path.dirname(opts.outfile), f));
+  for (const f of await readdir(dir)) if (f.endsWith('.cjs')) await copyFile(path.join(dir, f), path.join(opts.outdir, f));
   return result;
 }
