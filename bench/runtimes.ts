@@ -5,8 +5,6 @@
  *
  * - `KB ext` / `KB sdk`: the bundle with the AWS SDK v3 left external (resolved from
  *   node_modules, as the nodejs22.x runtime provides it) and with the SDK clients bundled in.
- *   With code splitting, the size is the entry chunk plus the chunks it imports statically (what
- *   init loads); chunks loaded on demand are listed apart as `lazy`.
  * - `init`: loading the handler module (Lambda's INIT phase).
  * - `cold`: init plus a first invocation in the same process with a minimal valid payload on the
  *   handler's common path, against a local stub of the AWS APIs (DynamoDB, EventBridge), so work
@@ -102,14 +100,19 @@ writeFileSync(
   `const now=()=>Number(process.hrtime.bigint())/1e6;
 const [file,eventFile]=process.argv.slice(2);
 const ctx={functionName:'bench',awsRequestId:'bench',invokedFunctionArn:'arn:aws:lambda:us-east-1:123456789012:function:bench',memoryLimitInMB:'1024',getRemainingTimeInMillis:()=>60000};
-(async()=>{const t0=now();const mod=file.endsWith('.mjs')?await import(file):require(file);const t1=now();
-let ok=true;try{await mod.handler(JSON.parse(require('fs').readFileSync(eventFile,'utf8')),ctx);}catch(e){ok=String(e&&e.name)+': '+String(e&&e.message);}
-const t2=now();process.stdout.write(JSON.stringify({init:t1-t0,cold:t2-t0,ok}));})();`,
+const cpu=(c)=>(c.user+c.system)/1e3;
+(async()=>{const event=JSON.parse(require('fs').readFileSync(eventFile,'utf8'));const c0=process.cpuUsage();const t0=now();
+const mod=file.endsWith('.mjs')?await import(file):require(file);const t1=now();const c1=process.cpuUsage(c0);
+let ok=true;try{await mod.handler(event,ctx);}catch(e){ok=String(e&&e.name)+': '+String(e&&e.message);}
+const t2=now();const c2=process.cpuUsage(c0);process.stdout.write(JSON.stringify({init:t1-t0,cold:t2-t0,initCpu:cpu(c1),coldCpu:cpu(c2),ok}));})();`,
 );
 
 interface Sample {
   init: number;
   cold: number;
+  /** CPU time (user + system, all threads) of the same spans: less sensitive to other load. */
+  initCpu: number;
+  coldCpu: number;
   ok: true | string;
 }
 
@@ -140,31 +143,16 @@ async function probe(file: string, eventFile: string, port: number): Promise<Sam
 }
 
 interface Built {
-  /** What init loads: the entry file and the chunks it imports statically. */
   file: string;
   kb: number;
-  /** Chunks loaded on first use only. */
-  lazyKb: number;
   metafile: Metafile;
 }
 
 async function bundle(name: string, bundleSdk: boolean): Promise<Built> {
   const dir = path.join(out, name, bundleSdk ? 'sdk' : 'ext');
   const result = await bundleHandler({ entry: path.join(root, 'functions', name, 'handler.ts'), outdir: dir, bundleSdk, tsconfig: path.join(root, 'tsconfig.json') });
-  const outputs = result.metafile.outputs;
-  const entry = Object.keys(outputs).find((k) => outputs[k]?.entryPoint !== undefined) as string;
-  const eager = new Set<string>([entry]);
-  for (const queue = [entry]; queue.length > 0; ) {
-    for (const imp of outputs[queue.pop() as string]?.imports ?? []) {
-      if (imp.kind === 'import-statement' && outputs[imp.path] && !eager.has(imp.path)) {
-        eager.add(imp.path);
-        queue.push(imp.path);
-      }
-    }
-  }
-  const bytes = (keys: string[]) => keys.reduce((n, k) => n + (outputs[k]?.bytes ?? 0), 0);
-  const all = Object.keys(outputs).filter((k) => !k.endsWith('.map'));
-  return { file: path.resolve(entry), kb: bytes([...eager]) / 1024, lazyKb: bytes(all.filter((k) => !eager.has(k))) / 1024, metafile: result.metafile };
+  const [file, output] = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint !== undefined) as [string, Metafile['outputs'][string]];
+  return { file: path.resolve(file), kb: output.bytes / 1024, metafile: result.metafile };
 }
 
 interface Stats {
@@ -177,18 +165,34 @@ const stats = (xs: number[]): Stats => {
   return { med: s[Math.floor(s.length / 2)] as number, min: s[0] as number, max: s[s.length - 1] as number };
 };
 
-async function measure(built: Built, eventFile: string, port: number): Promise<{ init: Stats; cold: Stats; ok: true | string }> {
-  const samples: Sample[] = [];
-  for (let i = 0; i < RUNS; i += 1) samples.push(await probe(built.file, eventFile, port));
+interface Measured {
+  init: Stats;
+  cold: Stats;
+  initCpu: Stats;
+  coldCpu: Stats;
+  ok: true | string;
+}
+const summary = (samples: Sample[]): Measured => {
   const failed = samples.find((s) => s.ok !== true);
-  return { init: stats(samples.map((s) => s.init)), cold: stats(samples.map((s) => s.cold)), ok: failed ? failed.ok : true };
+  const of = (k: 'init' | 'cold' | 'initCpu' | 'coldCpu') => stats(samples.map((s) => s[k]));
+  return { init: of('init'), cold: of('cold'), initCpu: of('initCpu'), coldCpu: of('coldCpu'), ok: failed ? failed.ok : true };
+};
+
+/** Both forms, interleaved run by run, so a burst of other load on the machine hits both alike. */
+async function measure(ext: Built, sdk: Built, eventFile: string, port: number): Promise<[Measured, Measured]> {
+  const a: Sample[] = [];
+  const b: Sample[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    a.push(await probe(ext.file, eventFile, port));
+    b.push(await probe(sdk.file, eventFile, port));
+  }
+  return [summary(a), summary(b)];
 }
 
-/** The heaviest packages (or source folders) in a bundle's init chunks. */
+/** The heaviest packages (or source folders) in a bundle. */
 function topInputs(m: Metafile, n: number): string {
   const by = new Map<string, number>();
   for (const [file, o] of Object.entries(m.outputs)) {
-    if (file.endsWith('.map')) continue;
     for (const [input, { bytesInOutput }] of Object.entries(o.inputs)) {
       const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? path.relative(root, path.resolve(input)).split(path.sep).slice(0, 2).join('/');
       by.set(pkg, (by.get(pkg) ?? 0) + bytesInOutput);
@@ -201,7 +205,9 @@ function topInputs(m: Metafile, n: number): string {
     .join('\n');
 }
 
-const fmt = (s: Stats) => `${s.med.toFixed(0)} (${s.min.toFixed(0)}-${s.max.toFixed(0)})`;
+const round = (n: number) => Math.round(n * 10) / 10;
+const roundStats = (s: Stats): Stats => ({ med: round(s.med), min: round(s.min), max: round(s.max) });
+const fmt = (s: Stats, cpu: Stats) => `${s.med.toFixed(0)} (${s.min.toFixed(0)}-${s.max.toFixed(0)}) ${cpu.med.toFixed(0)}`;
 
 async function main() {
   const server = await awsStub();
@@ -212,29 +218,29 @@ async function main() {
     writeFileSync(eventFile, JSON.stringify(firstEvent[name] ?? {}));
     const ext = await bundle(name, false);
     const sdk = await bundle(name, true);
-    const mExt = await measure(ext, eventFile, port);
-    const mSdk = await measure(sdk, eventFile, port);
+    const [mExt, mSdk] = await measure(ext, sdk, eventFile, port);
     rows.push({ name, ext, sdk, mExt, mSdk });
-    if (TOP > 0) console.log(`${name} (${DEFAULT_BUNDLE_SDK ? 'SDK bundled' : 'SDK external'}), all chunks:\n${topInputs((DEFAULT_BUNDLE_SDK ? sdk : ext).metafile, TOP)}`);
+    if (TOP > 0) console.log(`${name} (${DEFAULT_BUNDLE_SDK ? 'SDK bundled' : 'SDK external'}):\n${topInputs((DEFAULT_BUNDLE_SDK ? sdk : ext).metafile, TOP)}`);
   }
   server.close();
   const deployed = DEFAULT_BUNDLE_SDK ? 'sdk' : 'ext';
-  console.log(`\nhandler bundles (functions/_shared/bundle.ts: esbuild, minified, node22) and cold start, median (min-max) ms of ${RUNS} fresh processes on ${process.version}`);
-  console.log(`deployed form: SDK ${DEFAULT_BUNDLE_SDK ? 'bundled' : 'external'}; cold = init + first invocation against a local AWS stub\n`);
+  console.log(`\nhandler bundles (functions/_shared/bundle.ts: esbuild, minified, node22) and cold start in ${RUNS} fresh processes on ${process.version}`);
+  console.log(`ms: wall-clock median (min-max), then median CPU ms; cold = init + first invocation against a local AWS stub`);
+  console.log(`deployed form: SDK ${DEFAULT_BUNDLE_SDK ? 'bundled' : 'external'}; the verdict uses its KB and median init wall-clock\n`);
   const h = (s: string, w: number) => s.padStart(w);
-  console.log(`${'handler'.padEnd(16)}${h('KB ext', 8)}${h('lazy', 6)}${h('init ext', 16)}${h('cold ext', 16)} |${h('KB sdk', 8)}${h('lazy', 6)}${h('init sdk', 16)}${h('cold sdk', 16)}   deployed vs <=400 KB, <=80 ms`);
+  console.log(`${'handler'.padEnd(16)}${h('KB ext', 7)}${h('init ext', 19)}${h('cold ext', 19)} |${h('KB sdk', 7)}${h('init sdk', 19)}${h('cold sdk', 19)}   deployed vs <=400 KB, <=80 ms`);
   for (const r of rows) {
     const d = deployed === 'sdk' ? { kb: r.sdk.kb, init: r.mSdk.init.med } : { kb: r.ext.kb, init: r.mExt.init.med };
     const verdict = [d.kb <= 400 ? 'size ok' : 'size OVER', d.init <= 80 ? 'init ok' : 'init OVER'].join(', ');
     const failed = r.mExt.ok !== true ? ` (ext first invocation failed: ${r.mExt.ok})` : r.mSdk.ok !== true ? ` (sdk first invocation failed: ${r.mSdk.ok})` : '';
     console.log(
-      `${r.name.padEnd(16)}${h(r.ext.kb.toFixed(0), 8)}${h(r.ext.lazyKb.toFixed(0), 6)}${h(fmt(r.mExt.init), 16)}${h(fmt(r.mExt.cold), 16)} |${h(r.sdk.kb.toFixed(0), 8)}${h(r.sdk.lazyKb.toFixed(0), 6)}${h(fmt(r.mSdk.init), 16)}${h(fmt(r.mSdk.cold), 16)}   ${verdict}${failed}`,
+      `${r.name.padEnd(16)}${h(r.ext.kb.toFixed(0), 7)}${h(fmt(r.mExt.init, r.mExt.initCpu), 19)}${h(fmt(r.mExt.cold, r.mExt.coldCpu), 19)} |${h(r.sdk.kb.toFixed(0), 7)}${h(fmt(r.mSdk.init, r.mSdk.initCpu), 19)}${h(fmt(r.mSdk.cold, r.mSdk.coldCpu), 19)}   ${verdict}${failed}`,
     );
   }
   const json = rows.map((r) => ({
     handler: r.name,
-    sdkExternal: { bundleKb: Number(r.ext.kb.toFixed(1)), lazyKb: Number(r.ext.lazyKb.toFixed(1)), initMs: r.mExt.init, coldMs: r.mExt.cold, firstInvocation: r.mExt.ok },
-    sdkBundled: { bundleKb: Number(r.sdk.kb.toFixed(1)), lazyKb: Number(r.sdk.lazyKb.toFixed(1)), initMs: r.mSdk.init, coldMs: r.mSdk.cold, firstInvocation: r.mSdk.ok },
+    sdkExternal: { bundleKb: round(r.ext.kb), initMs: roundStats(r.mExt.init), coldMs: roundStats(r.mExt.cold), initCpuMs: roundStats(r.mExt.initCpu), coldCpuMs: roundStats(r.mExt.coldCpu), firstInvocation: r.mExt.ok },
+    sdkBundled: { bundleKb: round(r.sdk.kb), initMs: roundStats(r.mSdk.init), coldMs: roundStats(r.mSdk.cold), initCpuMs: roundStats(r.mSdk.initCpu), coldCpuMs: roundStats(r.mSdk.coldCpu), firstInvocation: r.mSdk.ok },
   }));
   console.log(`\nBENCH_JSON ${JSON.stringify({ bench: 'runtimes', node: process.version, runs: RUNS, deployed: DEFAULT_BUNDLE_SDK ? 'sdk-bundled' : 'sdk-external', handlers: json })}`);
   rmSync(out, { recursive: true, force: true });
