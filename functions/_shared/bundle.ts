@@ -57,6 +57,9 @@ export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ 
     sourcemap: opts.sourcemap ?? false,
     legalComments: 'none',
     logLevel: 'error',
+    // The ESM builds (`module`) of the AWS SDK and Smithy packages tree-shake; their CommonJS
+    // builds (`main`) are one file per package that esbuild must keep whole.
+    mainFields: ['module', 'main'],
     ...(opts.tsconfig ? { tsconfig: opts.tsconfig } : {}),
     external: (opts.bundleSdk ?? DEFAULT_BUNDLE_SDK) ? [] : ['@aws-sdk/*', '@smithy/*'],
     plugins: [englishOnlyZod],
