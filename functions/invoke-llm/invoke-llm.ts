@@ -7,7 +7,8 @@
 import { ErrorNames, NodeError } from '@shared/errors';
 import { scopeOf, type NodeInvocation, type NodeResult } from '@shared/runtime';
 import { renderValue } from '@shared/template';
-import { llmConfigSchema, type ModelRef } from '@shared/workflow';
+import type { ModelRef } from '@shared/node-config/common';
+import { llmConfigSchema } from '@shared/node-config/llm';
 import type { Emit } from '../_shared/emit';
 import { checkJsonSchema, describeSchemaErrors } from '../_shared/json-schema';
 import { callModel, modelLabel, UsageMeter, type ModelCallDeps } from '../_shared/model-calls';

@@ -6,7 +6,7 @@
  */
 import { ErrorNames, NodeError } from '@shared/errors';
 import type { NodeInvocation, NodeResult } from '@shared/runtime';
-import { waitConfigSchema } from '@shared/workflow';
+import { waitConfigSchema } from '@shared/node-config/wait';
 import { requestIdOf, type CallbackStore } from '../_shared/callbacks';
 import type { Emit } from '../_shared/emit';
 import type { TaskCallbacks } from '../_shared/task-callbacks';

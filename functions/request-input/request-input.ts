@@ -8,7 +8,7 @@
 import { ErrorNames, NodeError } from '@shared/errors';
 import { scopeOf, type NodeInvocation, type NodeResult } from '@shared/runtime';
 import { renderValue } from '@shared/template';
-import { humanInputConfigSchema } from '@shared/workflow';
+import { humanInputConfigSchema } from '@shared/node-config/human-input';
 import { requestIdOf, type CallbackStore } from '../_shared/callbacks';
 import type { Emit } from '../_shared/emit';
 

@@ -7,7 +7,7 @@
 import { ErrorNames, NodeError, type ErrorName } from '@shared/errors';
 import { scopeOf, type NodeInvocation } from '@shared/runtime';
 import { renderValue } from '@shared/template';
-import { codeConfigSchema } from '@shared/workflow';
+import { codeConfigSchema } from '@shared/node-config/code';
 import { CodeRunError, runSandboxed, type SandboxOptions, type SandboxResult } from './sandbox';
 
 export { CodeRunError, runSandboxed, type SandboxLimits, type SandboxOptions, type SandboxResult } from './sandbox';

@@ -5,7 +5,7 @@
 import { ErrorNames, NodeError } from '@shared/errors';
 import { scopeOf, type NodeInvocation, type NodeResult } from '@shared/runtime';
 import { renderValue } from '@shared/template';
-import { transformConfigSchema } from '@shared/workflow';
+import { transformConfigSchema } from '@shared/node-config/transform';
 import { evaluateJsonata } from '../_shared/jsonata';
 
 /** Upper bound on evaluation time, so a runaway expression cannot hold the Lambda. */

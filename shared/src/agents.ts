@@ -9,7 +9,7 @@
  * ```
  */
 import { z } from 'zod';
-import { modelRefSchema } from './workflow';
+import { modelRefSchema } from './node-config/common';
 
 export const agentIdSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, _ or -, starting with a letter');
 

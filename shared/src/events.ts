@@ -13,7 +13,7 @@
  * ```
  */
 import { z } from 'zod';
-import { nodeTypes, type NodeType } from './workflow';
+import { nodeTypes, type NodeType } from './workflow-constants';
 
 const base = {
   /** Unique per event; consumers de-duplicate on it (delivery is at least once). */

@@ -11,7 +11,7 @@
  * ```
  */
 import { z } from 'zod';
-import { nodeTypes, type NodeType } from './workflow';
+import { nodeTypes, type NodeType } from './workflow-constants';
 import type { RenderScope } from './template';
 import { usageSchema } from './events';
 

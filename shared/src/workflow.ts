@@ -26,42 +26,30 @@
  */
 import { z } from 'zod';
 import { RetryableErrorClasses, type RetryableErrorClass } from './errors';
+import { jsonSchemaSchema, mappingSchema, referenceStringSchema } from './node-config/common';
+import { agentConfigSchema } from './node-config/agent';
+import { codeConfigSchema } from './node-config/code';
+import { humanInputConfigSchema } from './node-config/human-input';
+import { llmConfigSchema } from './node-config/llm';
+import { toolConfigSchema } from './node-config/tool';
+import { transformConfigSchema } from './node-config/transform';
+import { waitConfigSchema } from './node-config/wait';
+import { WorkflowLimits, type NodeType } from './workflow-constants';
+
+// The node runtimes import these from their own modules, so a cold start builds only the schema
+// it parses; everything else imports them from here, as before.
+export { nodeTypes, WorkflowLimits, type NodeType } from './workflow-constants';
+export { jsonSchemaSchema, modelRefSchema, referenceStringSchema, templateValueSchema, type JsonSchema, type ModelRef } from './node-config/common';
+export { agentConfigSchema, codeConfigSchema, humanInputConfigSchema, llmConfigSchema, toolConfigSchema, transformConfigSchema, waitConfigSchema };
 
 /** The current stored-workflow schema version. Bump it (with a migration) on any breaking change. */
 export const WORKFLOW_SCHEMA_VERSION = 1 as const;
-
-/** Limits that keep the compiler, the editor and Step Functions within bounds. */
-export const WorkflowLimits = {
-  maxNodes: 20_000,
-  maxEdges: 60_000,
-  /** Maximum nesting depth of any JSON value in a workflow document. */
-  maxDepth: 64,
-  maxStringLength: 262_144,
-  /** Step Functions' maximum execution duration for EXPRESS workflows. */
-  expressMaxSeconds: 300,
-  /** Standard workflows run for at most one year. */
-  standardMaxSeconds: 31_536_000,
-} as const;
 
 /** Node ids double as state names and reference keys, so they are identifier-safe. */
 export const nodeIdSchema = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and use only letters, digits and _ (at most 64)');
 export const edgeIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 of letters, digits, _ . : -');
-
-/** An arbitrary JSON Schema document (validated as a JSON object; checked deeper by the runtimes). */
-export const jsonSchemaSchema = z.record(z.string(), z.unknown()).refine((s) => typeof s.type === 'string' || 'properties' in s || 'oneOf' in s || 'anyOf' in s, {
-  message: 'must be a JSON Schema object with a "type" (e.g. {"type":"object","properties":{...}})',
-});
-export type JsonSchema = z.infer<typeof jsonSchemaSchema>;
-
-/** A string that is exactly one reference, e.g. `{{nodes.search.output.items}}`. */
-export const referenceStringSchema = z
-  .string()
-  .regex(/^\{\{[^{}]+\}\}$/, 'must be a single reference such as {{nodes.<id>.output.items}}');
-
-/** A JSON value that may contain templates. */
-export const templateValueSchema: z.ZodType<unknown> = z.unknown();
 
 /** Which errors a retry policy or an error edge covers. */
 export const errorClassSchema = z.enum(Object.keys(RetryableErrorClasses) as [RetryableErrorClass, ...RetryableErrorClass[]]);
@@ -142,21 +130,6 @@ export const conditionExpressionSchema: z.ZodType<ConditionExpression> = z.lazy(
 
 // ---------- node configs ----------
 
-const templateString = z.string().max(WorkflowLimits.maxStringLength);
-const mappingSchema = z.record(z.string().min(1).max(128), templateValueSchema);
-
-/** One model in an LLM node's fallback chain. */
-export const modelRefSchema = z.strictObject({
-  provider: z.enum(['bedrock', 'openai_compatible', 'local']),
-  /** Bedrock model id or inference profile, an OpenAI-compatible model name, or a local fixture name. */
-  model: z.string().min(1).max(256),
-  /** For openai_compatible: the endpoint's base URL. */
-  baseUrl: z.url().optional(),
-  /** Name of the secret holding the API key (never the key itself). */
-  apiKeySecret: z.string().min(1).max(256).optional(),
-});
-export type ModelRef = z.infer<typeof modelRefSchema>;
-
 export const startConfigSchema = z.strictObject({
   /** JSON Schema the execution input must satisfy (checked before a run starts). */
   inputSchema: jsonSchemaSchema.optional(),
@@ -166,64 +139,6 @@ export const endConfigSchema = z.strictObject({
   /** The workflow's output: a mapping of keys to values/templates. Default: every node's result. */
   output: mappingSchema.optional(),
 });
-
-export const llmConfigSchema = z.strictObject({
-  /** The fallback chain, tried in order on throttling, 5xx and timeouts. */
-  models: z.array(modelRefSchema).min(1).max(5),
-  system: templateString.optional(),
-  prompt: templateString.min(1),
-  temperature: z.number().min(0).max(1).optional(),
-  maxTokens: z.number().int().min(1).max(200_000).optional(),
-  /** When set, the reply must be JSON matching this schema (one repair attempt). */
-  outputSchema: jsonSchemaSchema.optional(),
-  /** Stream deltas as `log` events. */
-  stream: z.boolean().default(false),
-});
-
-export const agentConfigSchema = z
-  .strictObject({
-    /** A registered agent definition to run; inline fields below override it. */
-    agentId: z.string().min(1).max(128).optional(),
-    role: z.string().max(256).optional(),
-    systemPrompt: templateString.optional(),
-    /** The task handed to the agent. */
-    prompt: templateString.min(1),
-    models: z.array(modelRefSchema).min(1).max(5).optional(),
-    /** Tool names from the tool registry. */
-    tools: z.array(z.string().min(1).max(128)).max(64).default([]),
-    /** Other registered agents this one may delegate to (exposed to it as tools). */
-    delegates: z.array(z.string().min(1).max(128)).max(16).default([]),
-    maxSteps: z.number().int().min(1).max(100).default(10),
-    maxTokens: z.number().int().min(1).max(1_000_000).optional(),
-    /** Stop when the final answer contains one of these strings. */
-    stopSequences: z.array(z.string().min(1).max(256)).max(8).optional(),
-    /** Memory key: runs with the same session id share memory. Templates allowed. */
-    sessionId: z.string().max(512).optional(),
-  })
-  .refine((c) => c.agentId !== undefined || c.models !== undefined, {
-    message: 'set agentId (a registered agent) or models (an inline agent)',
-    path: ['models'],
-  });
-
-export const toolConfigSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('builtin'),
-    /** A tool registered in the tool registry (e.g. http_request, calculator). */
-    name: z.string().min(1).max(128),
-    args: mappingSchema.default({}),
-  }),
-  z.strictObject({
-    kind: z.literal('lambda'),
-    functionArn: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9-_]+(:[A-Za-z0-9-_$]+)?$/, 'must be a Lambda function ARN'),
-    payload: mappingSchema.default({}),
-  }),
-  z.strictObject({
-    kind: z.literal('mcp'),
-    serverUrl: z.url(),
-    toolName: z.string().min(1).max(128),
-    args: mappingSchema.default({}),
-  }),
-]);
 
 export const conditionRuleSchema = z.strictObject({
   /** The source handle of the edge this rule routes to. */
@@ -264,46 +179,6 @@ export const subworkflowConfigSchema = z.strictObject({
   input: mappingSchema.default({}),
 });
 
-export const waitConfigSchema = z.discriminatedUnion('mode', [
-  z.strictObject({ mode: z.literal('duration'), seconds: z.number().int().min(0).max(WorkflowLimits.standardMaxSeconds) }),
-  z.strictObject({
-    mode: z.literal('until'),
-    /** An ISO-8601 timestamp, or a reference to one. */
-    timestamp: z.union([z.iso.datetime({ offset: true }), referenceStringSchema]),
-  }),
-  z.strictObject({
-    mode: z.literal('event'),
-    /** Name of the external event that resumes the run. */
-    eventName: z.string().min(1).max(128),
-    timeoutSeconds: z.number().int().min(1).max(WorkflowLimits.standardMaxSeconds),
-  }),
-]);
-
-export const codeConfigSchema = z.strictObject({
-  language: z.literal('javascript').default('javascript'),
-  /** The body of `async function main(inputs) { ... }`; its return value is the node's output. */
-  source: z.string().min(1).max(65_536),
-  inputs: mappingSchema.default({}),
-  timeoutMs: z.number().int().min(10).max(60_000).default(2000),
-  memoryMb: z.number().int().min(16).max(1024).default(64),
-});
-
-export const transformConfigSchema = z.discriminatedUnion('mode', [
-  /** A field mapping evaluated inside the state machine (no Lambda). */
-  z.strictObject({ mode: z.literal('mapping'), mapping: mappingSchema }),
-  /** A JSONata expression over `inputs`, evaluated by the transform runtime. */
-  z.strictObject({ mode: z.literal('jsonata'), expression: z.string().min(1).max(65_536), inputs: mappingSchema.default({}) }),
-]);
-
-export const humanInputConfigSchema = z.strictObject({
-  prompt: templateString.min(1),
-  /** The answer must satisfy this schema before the run continues. */
-  inputSchema: jsonSchemaSchema,
-  timeoutSeconds: z.number().int().min(1).max(WorkflowLimits.standardMaxSeconds).default(86_400),
-  /** Users or roles who may answer; default: anyone who may run the workflow. */
-  assignees: z.array(z.string().min(1).max(256)).max(32).optional(),
-});
-
 /** Every node type and its config schema. */
 export const nodeConfigSchemas = {
   start: startConfigSchema,
@@ -320,10 +195,8 @@ export const nodeConfigSchemas = {
   code: codeConfigSchema,
   transform: transformConfigSchema,
   human_input: humanInputConfigSchema,
-} as const;
+} as const satisfies Record<NodeType, z.ZodType>;
 
-export type NodeType = keyof typeof nodeConfigSchemas;
-export const nodeTypes = Object.keys(nodeConfigSchemas) as NodeType[];
 export type NodeConfig<T extends NodeType> = z.infer<(typeof nodeConfigSchemas)[T]>;
 
 /** Node types that run as a Lambda task (and so can retry, time out and have error edges). */
