@@ -6,10 +6,10 @@
  * Dialects: a schema's `$schema` picks the validator (draft-07 and older, 2019-09, 2020-12); a
  * schema without one is read as 2020-12, the MCP specification's default dialect.
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import Ajv2019 from 'ajv/dist/2019';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type Ajv2019 from 'ajv/dist/2019';
+import type Ajv2020 from 'ajv/dist/2020';
 import { z } from 'zod';
 
 /** One failed check: `path` is the argument's location as segments (`['address', 'city']`, `['tags', 0]`). */
@@ -23,12 +23,19 @@ export type ArgumentCheck = { readonly ok: true } | { readonly ok: false; readon
 // strict: false because servers declare keywords ajv does not know (titles in odd places,
 // vendor extensions); allErrors so a model can fix every argument in one go.
 const options = { strict: false, allErrors: true } as const;
-// Built on first use: each instance compiles its meta-schemas, which would otherwise add to
-// every cold start of functions that may never validate a schema.
+// Loaded and built on first use: ajv (about 150 KB with its formats) and its meta-schemas would
+// otherwise add to every cold start of functions whose common path validates no JSON Schema (an
+// llm node without outputSchema, a built-in tool call).
 let validators: { draft07: Ajv; draft2019: Ajv2019; draft2020: Ajv2020 } | undefined;
 function ajvs() {
   if (!validators) {
-    validators = { draft07: new Ajv(options), draft2019: new Ajv2019(options), draft2020: new Ajv2020(options) };
+    /* eslint-disable @typescript-eslint/no-require-imports -- deliberately deferred loading */
+    const { default: Draft07 } = require('ajv') as typeof import('ajv');
+    const { default: Draft2019 } = require('ajv/dist/2019') as typeof import('ajv/dist/2019');
+    const { default: Draft2020 } = require('ajv/dist/2020') as typeof import('ajv/dist/2020');
+    const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    validators = { draft07: new Draft07(options), draft2019: new Draft2019(options), draft2020: new Draft2020(options) };
     for (const ajv of Object.values(validators)) addFormats(ajv);
   }
   return validators;

@@ -4,7 +4,19 @@
  * time, recursion depth and sequence size are bounded — by jsonata's own guardrails, which are
  * checked at every evaluation step (a timer could not interrupt evaluation: it never yields).
  */
-import jsonata from 'jsonata';
+import type jsonataFn from 'jsonata';
+
+let jsonata: typeof jsonataFn | undefined;
+/**
+ * Loads jsonata (about 80 KB). The transform runtime calls this at cold start, because every one
+ * of its invocations evaluates an expression; elsewhere (the `json_transform` tool) jsonata loads
+ * with the first evaluation.
+ */
+export function loadJsonata(): typeof jsonataFn {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately deferred loading
+  jsonata ??= require('jsonata') as typeof jsonataFn;
+  return jsonata;
+}
 
 export interface JsonataLimits {
   /** Evaluation time limit. @default 1000 */
@@ -55,9 +67,9 @@ function dropFunctions(_key: string, value: unknown): unknown {
  * ```
  */
 export async function evaluateJsonata(expression: string, data: unknown, limits: JsonataLimits = {}): Promise<unknown> {
-  let compiled: ReturnType<typeof jsonata>;
+  let compiled: ReturnType<typeof jsonataFn>;
   try {
-    compiled = jsonata(expression, { timeout: limits.timeoutMs ?? 1_000, stack: limits.maxDepth ?? 500, sequence: limits.maxSequenceLength ?? 100_000 });
+    compiled = loadJsonata()(expression, { timeout: limits.timeoutMs ?? 1_000, stack: limits.maxDepth ?? 500, sequence: limits.maxSequenceLength ?? 100_000 });
   } catch (err) {
     throw new JsonataError('syntax error', asFailure(err));
   }

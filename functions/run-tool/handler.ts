@@ -1,4 +1,3 @@
-import { lambda } from '../_shared/clients/lambda';
 import { loadEnv } from '../_shared/env';
 import { nodeHandler } from '../_shared/node-handler';
 import { awsNodeDeps } from '../_shared/wiring';
@@ -10,4 +9,8 @@ const env = loadEnv(['EVENT_BUS_NAME', 'ARTIFACTS_BUCKET', 'TOOL_HTTP_ALLOW_HOST
 const tools = toolsFromEnv(env);
 const mcp = mcpConnector({ allowHosts: env.TOOL_MCP_ALLOW_HOSTS });
 
-export const handler = nodeHandler((invocation, ctx) => runTool(invocation, { tools, lambda: lambda(), mcp, signal: ctx.signal }), awsNodeDeps(env));
+// The Lambda client (and SDK) load with the first lambda tool call; built-in and MCP tools never need them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately deferred loading
+const lambda = () => (require('../_shared/clients/lambda') as typeof import('../_shared/clients/lambda')).lambda();
+
+export const handler = nodeHandler((invocation, ctx) => runTool(invocation, { tools, lambda, mcp, signal: ctx.signal }), awsNodeDeps(env));

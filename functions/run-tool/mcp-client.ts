@@ -11,13 +11,22 @@
  * a pooled session would outlive it or go stale between invocations. Stateless servers make
  * this cheap; stateful ones get a fresh session each time.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorNames, NodeError } from '@shared/errors';
 import { checkHttpUrl, parseHttpUrl } from './host-allow-list';
 import { jsonSchemaArgs } from '../_shared/json-schema-args';
 import type { ToolDefinition } from './tool-registry';
+
+type McpSdk = typeof import('./mcp-sdk');
+let loadedSdk: McpSdk | undefined;
+/**
+ * The MCP SDK (about 70 KB and its schemas), loaded on the first MCP connection: the tool and
+ * agent runtimes hold an MCP connector, but most of their invocations never use it.
+ */
+function mcpSdk(): McpSdk {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately deferred loading
+  loadedSdk ??= require('./mcp-sdk') as McpSdk;
+  return loadedSdk;
+}
 
 /** A tool as the server declares it. */
 export interface McpToolInfo {
@@ -179,12 +188,15 @@ export function mcpOutput(result: { content?: unknown; structuredContent?: unkno
 export function mcpNodeError(err: unknown, what: string): NodeError {
   if (err instanceof NodeError) return err;
   const message = (err as Error)?.message ?? String(err);
-  if (err instanceof StreamableHTTPError) {
+  // The SDK's errors carry a numeric code; other errors need not load the SDK to be classified.
+  const sdk = loadedSdk ?? (typeof (err as { code?: unknown } | undefined)?.code === 'number' ? mcpSdk() : undefined);
+  if (sdk && err instanceof sdk.StreamableHTTPError) {
     if (err.code === 429) return new NodeError(ErrorNames.Throttled, `${what}: server throttled the request (HTTP 429)`, { cause: err });
     if (err.code !== undefined && err.code >= 500) return new NodeError(ErrorNames.Unavailable, `${what}: server error: ${message}`, { cause: err });
     return new NodeError(ErrorNames.Tool, `${what}: ${message}`, { cause: err, retryable: false });
   }
-  if (err instanceof McpError) {
+  if (sdk && err instanceof sdk.McpError) {
+    const { ErrorCode } = sdk;
     if (err.code === ErrorCode.RequestTimeout) return new NodeError(ErrorNames.Timeout, `${what}: ${message}`, { cause: err });
     if (err.code === ErrorCode.ConnectionClosed) return new NodeError(ErrorNames.Unavailable, `${what}: ${message}`, { cause: err });
     return new NodeError(ErrorNames.Tool, `${what}: ${message}`, { cause: err, retryable: false });
@@ -219,6 +231,7 @@ export async function mcpClient(serverUrl: string, options: McpClientOptions & M
   const timeout = options.timeoutMs ?? 30_000;
   const requestOptions = (o?: McpCallOptions) => ({ timeout, ...((o?.signal ?? options.signal) ? { signal: o?.signal ?? options.signal } : {}) });
 
+  const { Client, StreamableHTTPClientTransport } = mcpSdk();
   const transport = new StreamableHTTPClientTransport(checked.url, {
     ...(options.headers ? { requestInit: { headers: options.headers } } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),

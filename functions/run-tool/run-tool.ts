@@ -16,17 +16,16 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { ErrorNames, NodeError, describeError } from '@shared/errors';
 import { scopeOf, type NodeInvocation, type NodeResult } from '@shared/runtime';
 import { renderValue } from '@shared/template';
-import { toolConfigSchema } from '@shared/workflow';
+import { toolConfigSchema } from '@shared/node-config/tool';
 import { checkArguments, describeIssues } from '../_shared/json-schema-args';
-import { invokeLambdaTool } from './lambda-tool';
 import { mcpErrorText, mcpNodeError, type McpConnector } from './mcp-client';
 import type { ToolRegistry } from './tool-registry';
 
 export interface RunToolDeps {
   /** Built-in tools (`kind: 'builtin'`). */
   readonly tools: ToolRegistry;
-  /** Needed for `kind: 'lambda'` tools. */
-  readonly lambda?: LambdaClient;
+  /** Needed for `kind: 'lambda'` tools: the client, or a function building it on first use. */
+  readonly lambda?: LambdaClient | (() => LambdaClient);
   /** Needed for `kind: 'mcp'` tools. */
   readonly mcp?: McpConnector;
   /** Aborts the call (execution stopped, Lambda about to time out). */
@@ -82,7 +81,11 @@ export async function runTool(invocation: NodeInvocation, deps: RunToolDeps): Pr
         throw new NodeError(ErrorNames.Internal, `${where}: lambda tools need a Lambda client in this runtime`, { retryable: false });
       }
       const payload = renderValue(config.payload, scope);
-      return { output: await invokeLambdaTool(deps.lambda, config.functionArn, payload, signal) };
+      const client = typeof deps.lambda === 'function' ? deps.lambda() : deps.lambda;
+      // Loaded with the first lambda tool call (it brings the Lambda SDK): most tools are built-ins.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately deferred loading
+      const { invokeLambdaTool } = require('./lambda-tool') as typeof import('./lambda-tool');
+      return { output: await invokeLambdaTool(client, config.functionArn, payload, signal) };
     }
 
     case 'mcp': {

@@ -4,13 +4,14 @@
  * can reach no host is worse than no tool, because a model would keep trying it).
  */
 import type { Env } from '../_shared/env';
-import { s3 } from '../_shared/clients/s3';
 import type { ToolRegistry } from './tool-registry';
 import { builtinTools } from './tools';
 
 export function toolsFromEnv(env: Pick<Env, 'TOOL_HTTP_ALLOW_HOSTS' | 'TOOL_HTTP_TIMEOUT_MS' | 'TOOL_HTTP_MAX_BYTES' | 'TOOL_S3_ALLOW_BUCKETS'>): ToolRegistry {
   return builtinTools({
     ...(env.TOOL_HTTP_ALLOW_HOSTS.length > 0 ? { http: { allowHosts: env.TOOL_HTTP_ALLOW_HOSTS, timeoutMs: env.TOOL_HTTP_TIMEOUT_MS, maxResponseBytes: env.TOOL_HTTP_MAX_BYTES } } : {}),
-    ...(env.TOOL_S3_ALLOW_BUCKETS.length > 0 ? { s3: { s3: s3(), allowBuckets: env.TOOL_S3_ALLOW_BUCKETS } } : {}),
+    // The S3 client (and SDK) load only when S3 tools are configured.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately deferred loading
+    ...(env.TOOL_S3_ALLOW_BUCKETS.length > 0 ? { s3: { s3: (require('../_shared/clients/s3') as typeof import('../_shared/clients/s3')).s3(), allowBuckets: env.TOOL_S3_ALLOW_BUCKETS } } : {}),
   });
 }

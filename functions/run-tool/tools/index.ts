@@ -8,9 +8,9 @@ import { calculatorTool } from './calculator';
 import { echoTool } from './echo';
 import { httpRequestTool, type HttpRequestToolOptions } from './http-request';
 import { jsonTransformTool, type JsonTransformToolOptions } from './json-transform';
-import { s3Tools, type S3ToolsOptions } from './s3';
+import type { S3ToolsOptions } from './s3';
 
-export { calculatorTool, echoTool, httpRequestTool, jsonTransformTool, s3Tools };
+export { calculatorTool, echoTool, httpRequestTool, jsonTransformTool };
 export type { HttpRequestToolOptions, JsonTransformToolOptions, S3ToolsOptions };
 
 export interface BuiltinToolDeps {
@@ -39,6 +39,9 @@ export function builtinTools(deps: BuiltinToolDeps = {}): ToolRegistry {
   const registry = new ToolRegistry().register(echoTool).register(calculatorTool).register(jsonTransformTool(deps.jsonTransform));
   if (deps.http) registry.register(httpRequestTool(deps.http));
   if (deps.s3) {
+    // Required only here: the S3 tools bring the S3 SDK, and most deployments configure none.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately deferred loading
+    const { s3Tools } = require('./s3') as typeof import('./s3');
     const { get, put } = s3Tools(deps.s3);
     registry.register(get).register(put);
   }
