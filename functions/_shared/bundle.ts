@@ -1,7 +1,22 @@
 /**
- * How a Lambda handler is bundled: esbuild, minified, node22, CommonJS, source maps, with the
- * AWS SDK v3 left to the runtime (nodejs22.x provides it) unless asked otherwise. The infra
- * stack and bench/runtimes use this one definition.
+ * How a Lambda handler is packaged: esbuild, minified, node22, CommonJS, into a code directory
+ * whose `index.cjs` exports `handler`. The infra stack and bench/runtimes use this one
+ * definition (`npm run bench:runtimes` measures every choice below).
+ *
+ * Why the AWS SDK is bundled (DEFAULT_BUNDLE_SDK): the nodejs22.x runtime provides the SDK, but
+ * loading a client from there means resolving and compiling hundreds of unminified files (the
+ * DynamoDB document client and EventBridge: ~140 ms here); bundled, minified and tree-shaken
+ * from the SDK's ES module builds (`mainFields`), the same clients cost ~60-80 ms. The bundle
+ * grows by ~300-450 KB, which costs compile time (~0.08 ms of CPU per KB on this machine), so
+ * only what a Lambda invocation runs is bundled: clients used on first use only (S3, Lambda,
+ * Secrets Manager) and the credential providers Lambda never reaches stay external and load
+ * from the runtime's SDK if ever needed (RUNTIME_SDK_MODULES).
+ *
+ * Why some code lives in files of its own: V8 compiles the whole bundle at init, code that never
+ * runs included. Modules under `functions/_shared/lazy/` are required on first use (ajv,
+ * jsonata); each is emitted as `lazy-<name>.cjs` beside `index.cjs` and compiled only when
+ * required. Such a module must import only packages (checked here): it gets its own copy of
+ * everything it imports.
  *
  * zod's classic API re-exports every locale through a namespace, which no bundler can shake;
  * Stepflow only uses English messages, so the locale index is replaced by English alone
@@ -9,7 +24,7 @@
  */
 import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { build, type BuildResult, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type BuildResult, type Plugin } from 'esbuild';
 
 export const ZOD_LOCALES_INDEX = /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.(c?js)$/;
 
@@ -25,16 +40,57 @@ export const englishOnlyZod: Plugin = {
 };
 
 /** Whether handlers are deployed with the AWS SDK bundled in (see the header). */
-export const DEFAULT_BUNDLE_SDK = false;
+export const DEFAULT_BUNDLE_SDK = true;
+
+/**
+ * SDK modules left to the runtime's SDK even when bundling it: clients only ever loaded on first
+ * use, and the credential providers a Lambda function never reaches (Lambda puts the function's
+ * credentials in the environment, the first link of the default chain).
+ */
+export const RUNTIME_SDK_MODULES = [
+  '@aws-sdk/client-s3',
+  '@aws-sdk/client-lambda',
+  '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/credential-provider-http',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/nested-clients',
+  '@aws-sdk/token-providers',
+  '@smithy/credential-provider-imds',
+];
+
+/** Modules emitted as files of their own and required on first use. */
+export const LAZY_MODULE = /[\\/]functions[\\/]_shared[\\/]lazy[\\/]([a-z0-9-]+)\.ts$/;
 
 export interface BundleOptions {
   readonly entry: string;
   /** The function's code directory; the handler is `index.handler` (index.cjs). */
   readonly outdir: string;
-  /** Bundle the AWS SDK too. @default DEFAULT_BUNDLE_SDK */
+  /** Bundle the AWS SDK (but RUNTIME_SDK_MODULES). @default DEFAULT_BUNDLE_SDK */
   readonly bundleSdk?: boolean;
   readonly tsconfig?: string;
   readonly sourcemap?: boolean;
+}
+
+/** Replaces `require()` of a lazy module by a `require()` of its own file, and records it. */
+function lazyModules(found: Map<string, string>): Plugin {
+  return {
+    name: 'lazy-modules',
+    setup(b) {
+      b.onResolve({ filter: /[\\/]lazy[\\/][a-z0-9-]+$/ }, async (args) => {
+        if (args.pluginData === 'lazy-modules') return undefined;
+        const resolved = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'lazy-modules' });
+        const name = LAZY_MODULE.exec(resolved.path)?.[1];
+        if (resolved.errors.length > 0 || name === undefined) return undefined;
+        if (args.kind !== 'require-call') return { errors: [{ text: `${args.path} is a lazy module: require() it where it is first needed, never import it` }] };
+        found.set(name, resolved.path);
+        return { path: `./lazy-${name}.cjs`, external: true };
+      });
+    },
+  };
 }
 
 /**
@@ -44,10 +100,8 @@ export interface BundleOptions {
  * ```
  */
 export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ metafile: true }>> {
-  const result = await build({
-    entryPoints: { index: opts.entry },
-    outdir: opts.outdir,
-    outExtension: { '.js': '.cjs' },
+  const lazy = new Map<string, string>();
+  const common = {
     bundle: true,
     minify: true,
     platform: 'node',
@@ -61,9 +115,17 @@ export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ 
     // builds (`main`) are one file per package that esbuild must keep whole.
     mainFields: ['module', 'main'],
     ...(opts.tsconfig ? { tsconfig: opts.tsconfig } : {}),
-    external: (opts.bundleSdk ?? DEFAULT_BUNDLE_SDK) ? [] : ['@aws-sdk/*', '@smithy/*'],
-    plugins: [englishOnlyZod],
-  });
+    external: (opts.bundleSdk ?? DEFAULT_BUNDLE_SDK) ? RUNTIME_SDK_MODULES : ['@aws-sdk/*', '@smithy/*'],
+    plugins: [englishOnlyZod, lazyModules(lazy)],
+  } satisfies BuildOptions;
+  const result = await build({ ...common, entryPoints: { index: opts.entry }, outdir: opts.outdir, outExtension: { '.js': '.cjs' } });
+  for (const [name, file] of lazy) {
+    const part = await build({ ...common, entryPoints: { [`lazy-${name}`]: file }, outdir: opts.outdir, outExtension: { '.js': '.cjs' } });
+    const own = Object.keys(part.metafile.inputs).filter((input) => !input.includes('node_modules/') && path.resolve(input) !== path.resolve(file));
+    if (own.length > 0) throw new Error(`lazy module ${file} must import only packages, but bundles ${own.join(', ')}`);
+    Object.assign(result.metafile.inputs, part.metafile.inputs);
+    Object.assign(result.metafile.outputs, part.metafile.outputs);
+  }
   // Plain .cjs files beside a handler (the code sandbox's runner) are loaded by path at run time.
   const dir = path.dirname(opts.entry);
   for (const f of await readdir(dir)) if (f.endsWith('.cjs')) await copyFile(path.join(dir, f), path.join(opts.outdir, f));

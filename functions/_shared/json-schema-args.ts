@@ -30,10 +30,7 @@ let validators: { draft07: Ajv; draft2019: Ajv2019; draft2020: Ajv2020 } | undef
 function ajvs() {
   if (!validators) {
     /* eslint-disable @typescript-eslint/no-require-imports -- deliberately deferred loading */
-    const { default: Draft07 } = require('ajv') as typeof import('ajv');
-    const { default: Draft2019 } = require('ajv/dist/2019') as typeof import('ajv/dist/2019');
-    const { default: Draft2020 } = require('ajv/dist/2020') as typeof import('ajv/dist/2020');
-    const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
+    const { Ajv: Draft07, Ajv2019: Draft2019, Ajv2020: Draft2020, addFormats } = require('./lazy/ajv') as typeof import('./lazy/ajv');
     /* eslint-enable @typescript-eslint/no-require-imports */
     validators = { draft07: new Draft07(options), draft2019: new Draft2019(options), draft2020: new Draft2020(options) };
     for (const ajv of Object.values(validators)) addFormats(ajv);

@@ -14,7 +14,7 @@ let jsonata: typeof jsonataFn | undefined;
  */
 export function loadJsonata(): typeof jsonataFn {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately deferred loading
-  jsonata ??= require('jsonata') as typeof jsonataFn;
+  jsonata ??= (require('./lazy/jsonata') as typeof import('./lazy/jsonata')).jsonata;
   return jsonata;
 }
 

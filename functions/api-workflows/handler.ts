@@ -1,11 +1,10 @@
 /**
  * The workflow routes of the REST API on API Gateway: wiring only (routes.ts has the logic).
  */
-import { S3ObjectStore } from '../_shared/s3-object-store';
 import { authenticateRequest, requirePermission } from '../_shared/auth/authenticate';
 import { createJwtAuthenticator } from '../_shared/auth/jwt';
 import { documentClient } from '../_shared/clients/dynamo';
-import { s3 } from '../_shared/clients/s3';
+import { lazyS3Store } from '../_shared/lazy-s3-store';
 import { sfn } from '../_shared/clients/sfn';
 import { ApiKeyRepository, AuditRepository, WorkflowRepository, WorkflowVersionRepository } from '../_shared/data';
 import { loadEnv } from '../_shared/env';
@@ -31,7 +30,7 @@ const router = new Router(
       subworkflowArn: (tenantId, workflowId, version) => `${stepFunctions.stateMachineArn(tenantId, workflowId)}${version === undefined ? '' : `:${version}`}`,
       roleArn: env.STATE_MACHINE_ROLE_ARN,
       ...(env.LOG_GROUP_ARN !== undefined ? { loggingLogGroupArn: env.LOG_GROUP_ARN } : {}),
-      artifacts: new S3ObjectStore(s3(), env.ARTIFACTS_BUCKET),
+      artifacts: lazyS3Store(env.ARTIFACTS_BUCKET),
     },
   }),
 );
