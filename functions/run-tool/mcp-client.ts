@@ -16,15 +16,15 @@ import { checkHttpUrl, parseHttpUrl } from './host-allow-list';
 import { jsonSchemaArgs } from '../_shared/json-schema-args';
 import type { ToolDefinition } from './tool-registry';
 
-type McpSdk = typeof import('./mcp-sdk');
+type McpSdk = typeof import('../_shared/lazy/mcp-sdk');
 let loadedSdk: McpSdk | undefined;
 /**
- * The MCP SDK (about 70 KB and its schemas), loaded on the first MCP connection: the tool and
- * agent runtimes hold an MCP connector, but most of their invocations never use it.
+ * The MCP SDK, loaded on the first MCP connection: the tool and agent runtimes hold an MCP
+ * connector, but most of their invocations never use it.
  */
 function mcpSdk(): McpSdk {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately deferred loading
-  loadedSdk ??= require('./mcp-sdk') as McpSdk;
+  loadedSdk ??= require('../_shared/lazy/mcp-sdk') as McpSdk;
   return loadedSdk;
 }
 
