@@ -32,6 +32,12 @@ export interface FanOutDeps {
   readonly post: (connectionId: string, data: string) => Promise<PostOutcome>;
   /** The tenant of executions started outside the API (no tenant index), e.g. by synth-time triggers. */
   readonly defaultTenant?: string;
+  /**
+   * How long to wait for an execution's tenant record before falling back to `defaultTenant`:
+   * an execution's first events can arrive before the API has recorded it (it records after
+   * StartExecution returns). @default 3000
+   */
+  readonly tenantWaitMs?: number;
   readonly logger?: { warn(message: string, extra?: Record<string, unknown>): void };
 }
 
@@ -122,7 +128,7 @@ export async function fanOut(message: FanOutMessage, deps: FanOutDeps): Promise<
   if (message.kind === 'catch_up') return catchUp(message, deps);
   const event = message.kind === 'event' ? message.event : eventFromSfnStatus(message.detail, message.time);
   if (!event) return { kind: 'skipped', reason: 'status needs no event' };
-  const tenantId = (await deps.executions.tenantOf(event.execution_id)) ?? deps.defaultTenant;
+  const tenantId = (await tenantOf(event.execution_id, deps)) ?? deps.defaultTenant;
   if (!tenantId) {
     deps.logger?.warn('event for an execution with no tenant; dropped', { executionId: event.execution_id, type: event.type });
     return { kind: 'skipped', reason: 'no tenant' };
@@ -143,6 +149,15 @@ export async function fanOut(message: FanOutMessage, deps: FanOutDeps): Promise<
     }),
   );
   return { kind: 'event', seq, duplicate, sent, gone };
+}
+
+async function tenantOf(executionId: string, deps: FanOutDeps): Promise<string | undefined> {
+  const deadline = Date.now() + (deps.tenantWaitMs ?? 3_000);
+  for (;;) {
+    const tenantId = await deps.executions.tenantOf(executionId);
+    if (tenantId !== undefined || Date.now() >= deadline) return tenantId;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Keeps the execution record and node runs in step with the log (each write is idempotent). */
