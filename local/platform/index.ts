@@ -92,6 +92,12 @@ export interface PlatformOptions {
   readonly waitMs?: number;
   /** Milliseconds between retries instead of the backoff in the definition. */
   readonly retryDelayMs?: number;
+  /**
+   * `local` (default): every llm and agent node answers from the deterministic local model,
+   * labelled `simulated`; `real`: Bedrock with the machine's AWS credentials and the
+   * OpenAI-compatible endpoints workflows name (never the local model silently).
+   */
+  readonly modelMode?: 'local' | 'real';
   /** Multiplies every schedule trigger's interval (tests and demos). @default 1 */
   readonly scheduleScale?: number;
   /** The tenant of the development login. @default 'local' */
@@ -219,7 +225,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const tenantCache = new Map<string, string>();
     let stepFunctions!: LocalStepFunctions;
     const engine = new LocalEngine({
-      runtimes: defaultRuntimes(tools).with(aiRuntimes({ tools, modelMode: 'local' })),
+      runtimes: defaultRuntimes(tools).with(aiRuntimes({ tools, modelMode: options.modelMode ?? 'local' })),
       callbacks,
       ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
       ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
