@@ -75,7 +75,13 @@ const firstEvent: Record<string, unknown> = {
   'api-agents': apiRequest,
   'api-executions': apiRequest,
   'api-workflows': apiRequest,
+  'fan-out-event': { Records: [] },
+  // An unknown API key: one DynamoDB lookup, then API Gateway's documented deny (`Unauthorized`).
+  'ws-authorizer': { type: 'REQUEST', methodArn: 'arn:aws:execute-api:us-east-1:123456789012:api/bench/$connect', queryStringParameters: { apiKey: 'sf_bench_unknown_key_0000000000000000' } },
+  'ws-routes': { requestContext: { connectionId: 'bench-connection', routeKey: '$disconnect', eventType: 'DISCONNECT', requestId: 'bench' } },
 };
+/** First invocations whose normal answer is this error. */
+const expectedError: Record<string, string> = { 'ws-authorizer': 'Unauthorized' };
 
 /** Answers the AWS JSON-protocol calls a first invocation makes (by X-Amz-Target). */
 function awsStub(): Promise<Server> {
@@ -100,13 +106,13 @@ const probeFile = path.join(out, 'probe.cjs');
 writeFileSync(
   probeFile,
   `const now=()=>Number(process.hrtime.bigint())/1e6;
-const [file,eventFile]=process.argv.slice(2);
+const [file,eventFile,expected]=process.argv.slice(2);
 const ctx={functionName:'bench',awsRequestId:'bench',invokedFunctionArn:'arn:aws:lambda:us-east-1:123456789012:function:bench',memoryLimitInMB:'1024',getRemainingTimeInMillis:()=>60000};
 const cpu=(c)=>(c.user+c.system)/1e3;
 (async()=>{const event=JSON.parse(require('fs').readFileSync(eventFile,'utf8'));const c0=process.cpuUsage();const t0=now();
 const mod=file.endsWith('.mjs')?await import(file):require(file);const t1=now();const c1=process.cpuUsage(c0);
 const initLazy=Object.keys(require.cache).filter((k)=>/[\\/]lazy-[a-z0-9-]+\.cjs$/.test(k)).map((k)=>require('path').basename(k));
-let ok=true;try{await mod.handler(event,ctx);}catch(e){ok=String(e&&e.name)+': '+String(e&&e.message);}
+let ok=true;try{await mod.handler(event,ctx);}catch(e){ok=expected&&e&&e.message===expected?true:String(e&&e.name)+': '+String(e&&e.message);}
 const t2=now();const c2=process.cpuUsage(c0);process.stdout.write(JSON.stringify({init:t1-t0,cold:t2-t0,initCpu:cpu(c1),coldCpu:cpu(c2),initLazy,ok}));})();`,
 );
 
@@ -121,7 +127,7 @@ interface Sample {
   ok: true | string;
 }
 
-async function probe(file: string, eventFile: string, port: number): Promise<Sample> {
+async function probe(file: string, eventFile: string, port: number, expected = ''): Promise<Sample> {
   const env = {
     PATH: process.env.PATH ?? '',
     AWS_REGION: 'us-east-1',
@@ -140,11 +146,20 @@ async function probe(file: string, eventFile: string, port: number): Promise<Sam
     STATE_MACHINE_ROLE_ARN: 'arn:aws:iam::123456789012:role/stepflow-bench',
     RUNTIME_FUNCTION_ARNS: JSON.stringify({ llm: 'arn:aws:lambda:us-east-1:123456789012:function:llm' }),
     AWS_ACCOUNT_ID: '123456789012',
+    WS_MANAGEMENT_ENDPOINT: `http://127.0.0.1:${port}/bench`,
+    FANOUT_QUEUE_URL: `http://127.0.0.1:${port}/123456789012/stepflow-fanout.fifo`,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     NODE_PATH: path.join(root, 'node_modules'),
   };
-  const { stdout } = await run(process.execPath, [probeFile, file, eventFile], { env, cwd: out });
-  return JSON.parse(stdout) as Sample;
+  try {
+    const { stdout } = await run(process.execPath, [probeFile, file, eventFile, expected], { env, cwd: out });
+    return JSON.parse(stdout) as Sample;
+  } catch (err) {
+    // A handler that cannot even load is reported, not allowed to stop the whole bench.
+    const lines = String((err as { stderr?: unknown }).stderr ?? err).trim().split('\n');
+    const reason = lines.filter((l) => /Error/.test(l)).pop() ?? lines.pop() ?? 'unknown';
+    return { init: NaN, cold: NaN, initCpu: NaN, coldCpu: NaN, initLazy: [], ok: `init failed: ${reason.slice(0, 200)}` };
+  }
 }
 
 interface Built {
@@ -192,12 +207,12 @@ const summary = (built: Built, samples: Sample[]): Measured => {
 };
 
 /** Both forms, interleaved run by run, so a burst of other load on the machine hits both alike. */
-async function measure(ext: Built, sdk: Built, eventFile: string, port: number): Promise<[Measured, Measured]> {
+async function measure(ext: Built, sdk: Built, eventFile: string, port: number, expected?: string): Promise<[Measured, Measured]> {
   const a: Sample[] = [];
   const b: Sample[] = [];
   for (let i = 0; i < RUNS; i += 1) {
-    a.push(await probe(ext.file, eventFile, port));
-    b.push(await probe(sdk.file, eventFile, port));
+    a.push(await probe(ext.file, eventFile, port, expected));
+    b.push(await probe(sdk.file, eventFile, port, expected));
   }
   return [summary(ext, a), summary(sdk, b)];
 }
@@ -231,7 +246,7 @@ async function main() {
     writeFileSync(eventFile, JSON.stringify(firstEvent[name] ?? {}));
     const ext = await bundle(name, false);
     const sdk = await bundle(name, true);
-    const [mExt, mSdk] = await measure(ext, sdk, eventFile, port);
+    const [mExt, mSdk] = await measure(ext, sdk, eventFile, port, expectedError[name]);
     rows.push({ name, ext, sdk, mExt, mSdk });
     if (TOP > 0) console.log(`${name} (${DEFAULT_BUNDLE_SDK ? 'SDK bundled' : 'SDK external'}):\n${topInputs((DEFAULT_BUNDLE_SDK ? sdk : ext).metafile, TOP)}`);
   }
@@ -241,13 +256,13 @@ async function main() {
   console.log(`ms: wall-clock median (min-max), then median CPU ms; cold = init + first invocation against a local AWS stub`);
   console.log(`deployed form: SDK ${DEFAULT_BUNDLE_SDK ? 'bundled' : 'external'}; the verdict uses its KB and median init wall-clock\n`);
   const h = (s: string, w: number) => s.padStart(w);
-  console.log(`${'handler'.padEnd(16)}${h('KB ext', 7)}${h('init ext', 20)}${h('cold ext', 20)} |${h('KB sdk', 7)}${h('+lazy', 6)}${h('init sdk', 20)}${h('cold sdk', 20)}   deployed vs <=400 KB, <=80 ms`);
+  console.log(`${'handler'.padEnd(16)}${h('KB ext', 7)}${h('init ext', 22)}${h('cold ext', 22)} |${h('KB sdk', 7)}${h('+lazy', 6)}${h('init sdk', 22)}${h('cold sdk', 22)}   deployed vs <=400 KB, <=80 ms`);
   for (const r of rows) {
     const d = deployed === 'sdk' ? { kb: r.mSdk.kb, init: r.mSdk.init.med } : { kb: r.mExt.kb, init: r.mExt.init.med };
     const verdict = [d.kb <= 400 ? 'size ok' : 'size OVER', d.init <= 80 ? 'init ok' : 'init OVER'].join(', ');
     const failed = r.mExt.ok !== true ? ` (ext first invocation failed: ${r.mExt.ok})` : r.mSdk.ok !== true ? ` (sdk first invocation failed: ${r.mSdk.ok})` : '';
     console.log(
-      `${r.name.padEnd(16)}${h(r.mExt.kb.toFixed(0), 7)}${h(fmt(r.mExt.init, r.mExt.initCpu), 20)}${h(fmt(r.mExt.cold, r.mExt.coldCpu), 20)} |${h(r.mSdk.kb.toFixed(0), 7)}${h(r.mSdk.lazyKb.toFixed(0), 6)}${h(fmt(r.mSdk.init, r.mSdk.initCpu), 20)}${h(fmt(r.mSdk.cold, r.mSdk.coldCpu), 20)}   ${verdict}${failed}`,
+      `${r.name.padEnd(16)}${h(r.mExt.kb.toFixed(0), 7)}${h(fmt(r.mExt.init, r.mExt.initCpu), 22)}${h(fmt(r.mExt.cold, r.mExt.coldCpu), 22)} |${h(r.mSdk.kb.toFixed(0), 7)}${h(r.mSdk.lazyKb.toFixed(0), 6)}${h(fmt(r.mSdk.init, r.mSdk.initCpu), 22)}${h(fmt(r.mSdk.cold, r.mSdk.coldCpu), 22)}   ${verdict}${failed}`,
     );
   }
   const json = rows.map((r) => ({
