@@ -1,0 +1,83 @@
+/**
+ * One workflow file as a Step Functions state machine, wired to a Stepflow platform's runtimes:
+ * the same name (`stepflow-<tenant>-<workflow>-<hash>`), role and log group as the machines the
+ * console publishes, logging level ALL and X-Ray tracing, plus the workflow's triggers.
+ *
+ * @example
+ * ```ts
+ * const platform = new StepflowPlatform(this, 'Stepflow');
+ * new StepflowWorkflow(this, 'Triage', { definition: 'workflows/triage.json', platform });
+ * ```
+ */
+import * as path from 'node:path';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { runtimeFunctions, type RuntimeName } from '@shared/runtime';
+import { stateMachineName } from '../../functions/_shared/stepfunctions/names';
+import { WorkflowTriggers } from './triggers';
+import { compileWorkflowFile, type CompiledWorkflow } from './workflow-files';
+
+/** What a workflow needs from the platform it runs on. `StepflowPlatform` implements it. */
+export interface StepflowPlatformRef {
+  /** The runtime functions, by runtime name. */
+  readonly runtimeFunctions: Readonly<Record<RuntimeName, lambda.IFunction>>;
+  /** The execution role every Stepflow state machine uses. */
+  readonly stateMachineRole: iam.IRole;
+  /** The vended log group every Stepflow state machine logs to. */
+  readonly stateMachineLogGroup: logs.ILogGroup;
+  /** The Stepflow bus (`eventbridge` triggers listen on it). */
+  readonly eventBus: events.IEventBus;
+  /** The tenant repository workflows belong to. */
+  readonly tenantId: string;
+}
+
+export interface StepflowWorkflowProps {
+  /** A workflow file (relative to the working directory, usually the repository root), or a compiled workflow. */
+  readonly definition: string | CompiledWorkflow;
+  readonly platform: StepflowPlatformRef;
+  /**
+   * Deploy the triggers of `settings.triggers`.
+   * @default true
+   */
+  readonly triggers?: boolean;
+}
+
+export class StepflowWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly compiled: CompiledWorkflow;
+  readonly triggers?: WorkflowTriggers;
+
+  constructor(scope: Construct, id: string, props: StepflowWorkflowProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { platform } = props;
+    this.compiled = typeof props.definition === 'string' ? compileWorkflowFile(path.resolve(props.definition), { tenantId: platform.tenantId }) : props.definition;
+    const wf = this.compiled;
+
+    const substitutions: Record<string, string> = {};
+    for (const runtime of wf.runtimes) substitutions[runtimeFunctions[runtime]] = platform.runtimeFunctions[runtime].functionArn;
+    for (const sub of wf.subworkflows) {
+      const name = stateMachineName(platform.tenantId, sub.workflowId);
+      substitutions[sub.key] = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: sub.version === undefined ? name : `${name}:${sub.version}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    }
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: stateMachineName(platform.tenantId, wf.workflowId),
+      stateMachineType: wf.workflow.settings.type === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(wf.definition),
+      definitionSubstitutions: substitutions,
+      role: platform.stateMachineRole,
+      logs: { destination: platform.stateMachineLogGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+
+    if (props.triggers ?? true) {
+      this.triggers = new WorkflowTriggers(this, 'Triggers', { stateMachine: this.stateMachine, triggers: wf.workflow.settings.triggers, eventBus: platform.eventBus, source: wf.file });
+    }
+  }
+}
