@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeStateMachinePatterns, attachLogDeliveryPolicy, executionControlStatement, startExecutionStatement } from './grants';
+import { acknowledgeStateMachinePatterns, executionControlStatement, logDeliveryStatement, startExecutionStatement } from './grants';
 import { acknowledge } from './nag';
 
 export interface StepflowOrchestrationProps {
@@ -50,11 +50,13 @@ export class StepflowOrchestration extends Construct {
         resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],
       }),
     );
-    attachLogDeliveryPolicy(this, 'LogDelivery', this.stateMachineRole);
+    // The same statements the CDK adds for a StateMachine with logs and tracing (identical
+    // statements merge), here as well so console-published machines get them with no repository workflow.
+    this.stateMachineRole.addToPrincipalPolicy(logDeliveryStatement());
     this.stateMachineRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], resources: ['*'] }),
     );
-    acknowledge(this.stateMachineRole, 'AwsSolutions-IAM5[Resource::*]', 'only the X-Ray actions of state machine tracing (PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) use "*": X-Ray supports no resource-level permissions for them');
+    acknowledge(this.stateMachineRole, 'AwsSolutions-IAM5[Resource::*]', 'only two statements use "*", both required by Step Functions and neither supporting resource-level permissions: X-Ray tracing (PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and vended log delivery to the log group (CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups)');
     acknowledgeStateMachinePatterns(this.stateMachineRole, ['stateMachines', 'versions', 'executions'], 'sub-workflow nodes start (latest or a pinned version), describe and stop executions of other Stepflow state machines, which the console publishes after deployment');
   }
 }

@@ -39,7 +39,7 @@ export interface BuiltStack {
 }
 
 export function buildStack(options: { config?: Partial<StepflowConfig>; functionsDir?: string; nag?: boolean; context?: Record<string, unknown> } = {}): BuiltStack {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...options.context } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-stack-trace': true, ...options.context } });
   if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new StepflowStack(app, 'Stepflow', {
     env: ENV,
