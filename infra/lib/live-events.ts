@@ -1,10 +1,18 @@
 /**
  * Live progress: the WebSocket API (route selection on `$request.body.type`; `$connect` behind a
- * Lambda REQUEST authorizer reading the `token` query parameter) and the fan-out function, which
- * EventBridge invokes for every Stepflow lifecycle event (the Stepflow bus) and for Step
- * Functions' own execution status changes of `stepflow-*` machines (the default bus).
+ * Lambda REQUEST authorizer reading the `token` query parameter) and the fan-out: EventBridge
+ * rules send every Stepflow lifecycle event (the Stepflow bus) and Step Functions' own execution
+ * status changes of `stepflow-*` machines (the default bus) to an SQS FIFO queue, which the
+ * WebSocket subscribe route also feeds with catch-up jobs; the fan-out function consumes it in
+ * order, with partial batch failures.
+ *
+ * EventBridge sets one static MessageGroupId per rule target (it cannot take one from the event),
+ * so both rules use the same group: events are fanned out in one total order, which keeps every
+ * execution's order (and the order of its events relative to its status changes) at the cost of
+ * one batch at a time. Catch-up jobs from the WebSocket route use a group per execution.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -25,6 +33,8 @@ import { acknowledgeStateMachinePatterns } from './grants';
 import { acknowledge, nagArn, nagRef } from './nag';
 
 export const WS_STAGE_NAME = 'live';
+/** The FIFO group of every event the rules deliver (see the module comment). */
+export const EVENTS_MESSAGE_GROUP = 'stepflow-events';
 
 export interface StepflowLiveEventsProps {
   readonly catalog: FunctionCatalog;
@@ -42,7 +52,12 @@ export class StepflowLiveEvents extends Construct {
   readonly webSocketApi?: apigwv2.WebSocketApi;
   readonly stage?: apigwv2.WebSocketStage;
   readonly functions: { wsRoutes?: NodeFunction; wsAuthorizer?: NodeFunction; fanOutEvent?: NodeFunction } = {};
+  /** The FIFO queue in front of the fan-out function. */
+  readonly fanOutQueue?: sqs.Queue;
+  /** Where the FIFO queue parks messages that failed five receives (FIFO, like its source). */
   readonly fanOutDeadLetters?: sqs.Queue;
+  /** Where EventBridge puts events it could not deliver to the FIFO queue. */
+  readonly ruleDeadLetters?: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: StepflowLiveEventsProps) {
     super(scope, id);
@@ -65,11 +80,28 @@ export class StepflowLiveEvents extends Construct {
       TABLE_NAME: props.table.tableName,
     });
     wsAuthorizer.addToRolePolicy(tableStatement(props.table, 'read'));
-    const wsRoutes = catalogFunction(this, catalog, 'wsRoutes', { TABLE_NAME: props.table.tableName, WS_MANAGEMENT_ENDPOINT: managementEndpoint, EVENT_BUS_NAME: props.eventBus.eventBusName });
+    // Subscribes queue a catch-up job behind the execution's events.
+    const fanOutDeadLetters = new sqs.Queue(this, 'FanOutDeadLetters', { fifo: true, encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    acknowledge(fanOutDeadLetters, 'AwsSolutions-SQS3', 'this queue is itself the dead-letter queue of the fan-out FIFO queue (messages that failed five receives are parked here, in order); a queue behind it would have nothing to catch');
+    const fanOutQueue = new sqs.Queue(this, 'FanOutQueue', {
+      fifo: true,
+      // EventBridge sends no deduplication id; each event's body carries its unique id.
+      contentBasedDeduplication: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Above six times the fan-out function's timeout, as Lambda advises for SQS event sources.
+      visibilityTimeout: Duration.minutes(3),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: fanOutDeadLetters, maxReceiveCount: 5 },
+    });
+    this.fanOutQueue = fanOutQueue;
+    this.fanOutDeadLetters = fanOutDeadLetters;
+
+    const wsRoutes = catalogFunction(this, catalog, 'wsRoutes', { TABLE_NAME: props.table.tableName, WS_MANAGEMENT_ENDPOINT: managementEndpoint, FANOUT_QUEUE_URL: fanOutQueue.queueUrl });
     wsRoutes.addToRolePolicy(tableStatement(props.table, 'readwrite'));
     wsRoutes.addToRolePolicy(taskResponseStatement(stack));
     wsRoutes.addToRolePolicy(manage);
-    wsRoutes.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [props.eventBus.eventBusArn] }));
+    wsRoutes.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [fanOutQueue.queueArn] }));
     acknowledge(wsRoutes.role, manageFinding, manageWhy);
     acknowledgeStateMachinePatterns(wsRoutes.role, ['stateMachines'], 'send_input answers human-input and resumes pause gates of a subscribed execution (SendTaskSuccess/SendTaskFailure only)');
     this.functions.wsAuthorizer = wsAuthorizer;
@@ -110,18 +142,21 @@ export class StepflowLiveEvents extends Construct {
     fanOut.addToRolePolicy(tableStatement(props.table, 'readwrite'));
     fanOut.addToRolePolicy(manage);
     acknowledge(fanOut.role, manageFinding, manageWhy);
+    // Grants exactly what an SQS event source needs on this queue (receive, delete, change visibility, attributes).
+    fanOut.function.addEventSource(new SqsEventSource(fanOutQueue, { batchSize: 10, reportBatchItemFailures: true }));
     this.functions.fanOutEvent = fanOut;
-    this.fanOutDeadLetters = new sqs.Queue(this, 'FanOutDeadLetters', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    acknowledge(this.fanOutDeadLetters, 'AwsSolutions-SQS3', 'this queue is itself the dead-letter queue of the fan-out rules\' Lambda target (EventBridge sends events it could not deliver after retries here); a queue behind it would have nothing to catch');
-    const target = new eventTargets.LambdaFunction(fanOut.function, { deadLetterQueue: this.fanOutDeadLetters, retryAttempts: 8, maxEventAge: Duration.hours(1) });
+
+    this.ruleDeadLetters = new sqs.Queue(this, 'RuleDeadLetters', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    acknowledge(this.ruleDeadLetters, 'AwsSolutions-SQS3', "this queue is itself the dead-letter queue of the fan-out rules' target (events EventBridge could not put on the FIFO queue after retries land here); a queue behind it would have nothing to catch");
+    const target = new eventTargets.SqsQueue(fanOutQueue, { messageGroupId: EVENTS_MESSAGE_GROUP, deadLetterQueue: this.ruleDeadLetters, retryAttempts: 8, maxEventAge: Duration.hours(1) });
     new events.Rule(this, 'LifecycleEvents', {
-      description: 'Stepflow lifecycle events to the fan-out function',
+      description: 'Stepflow lifecycle events to the fan-out queue',
       eventBus: props.eventBus,
       eventPattern: { source: [EVENT_SOURCE] },
       targets: [target],
     });
     new events.Rule(this, 'ExecutionStatusChanges', {
-      description: 'Step Functions status changes of Stepflow executions to the fan-out function',
+      description: 'Step Functions status changes of Stepflow executions to the fan-out queue',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],

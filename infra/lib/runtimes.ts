@@ -1,8 +1,9 @@
 /**
  * The node runtimes: the Lambda functions the state machines' Task states invoke, one per
  * runtime of `shared/src/runtime.ts`. Every runtime except code reads and writes the table and
- * puts lifecycle events on the bus (the node lifecycle middleware), and gets/puts large outputs
- * under `executions/`. The code runtime is granted nothing beyond its own logs and traces.
+ * puts lifecycle events on the bus (the node lifecycle middleware: pause check, node runs,
+ * node_started/completed/failed), and gets/puts large outputs under `executions/`. The code
+ * runtime has none of these and is granted nothing beyond its own logs and traces.
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -32,7 +33,7 @@ export const RUNTIME_NAMES = Object.keys(runtimeFunctions) as RuntimeName[];
 
 export interface StepflowRuntimesProps {
   readonly catalog: FunctionCatalog;
-  readonly config: Pick<StepflowConfig, 'modelMode' | 'bedrockModels' | 'modelSecrets' | 'toolHttpAllowHosts' | 'toolMcpAllowHosts' | 'toolS3Buckets' | 'toolLambdaArns'>;
+  readonly config: Pick<StepflowConfig, 'tenantId' | 'modelMode' | 'bedrockModels' | 'modelSecrets' | 'toolHttpAllowHosts' | 'toolMcpAllowHosts' | 'toolS3Buckets' | 'toolLambdaArns'>;
   readonly table: dynamodb.ITable;
   readonly eventBus: events.IEventBus;
   readonly artifactsBucket: s3.IBucket;
@@ -45,8 +46,7 @@ export class StepflowRuntimes extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { config, catalog } = props;
-    const base = { EVENT_BUS_NAME: props.eventBus.eventBusName, ARTIFACTS_BUCKET: props.artifactsBucket.bucketName };
-    const withTable = { ...base, TABLE_NAME: props.table.tableName };
+    const withTable = { EVENT_BUS_NAME: props.eventBus.eventBusName, ARTIFACTS_BUCKET: props.artifactsBucket.bucketName, TABLE_NAME: props.table.tableName, DEFAULT_TENANT: config.tenantId };
     const models = { MODEL_MODE: config.modelMode };
     const tools = {
       TOOL_HTTP_ALLOW_HOSTS: config.toolHttpAllowHosts.join(','),
@@ -56,7 +56,8 @@ export class StepflowRuntimes extends Construct {
       llm: { ...withTable, ...models },
       agent: { ...withTable, ...models, ...tools },
       tool: { ...withTable, ...tools, TOOL_MCP_ALLOW_HOSTS: config.toolMcpAllowHosts.join(',') },
-      code: base,
+      // The code runtime has no lifecycle middleware, no bus and no bucket (functions/run-code/handler.ts).
+      code: {},
       human_input: withTable,
       transform: withTable,
       callback: withTable,

@@ -151,7 +151,7 @@ describe('functions', () => {
       for (const name of required) expect({ function: spec.dir, name, present: name in env }).toEqual({ function: spec.dir, name, present: true });
       checked.push(spec.dir);
     }
-    expect(checked).toEqual(expect.arrayContaining(['invoke-llm', 'run-agent', 'run-tool', 'run-code', 'api-workflows', 'api-executions']));
+    expect(checked).toEqual(expect.arrayContaining(['invoke-llm', 'run-agent', 'run-tool', 'api-workflows', 'api-executions', 'fan-out-event', 'ws-routes', 'ws-authorizer']));
   });
 
   it('passes api-workflows the state machine role, the runtime ARNs as JSON, the log group and the account', () => {
@@ -163,8 +163,10 @@ describe('functions', () => {
     for (const runtime of ['llm', 'agent', 'tool', 'code', 'human_input', 'transform', 'callback']) expect(json).toContain(`\\"${runtime}\\":`);
   });
 
-  it('sets MODEL_MODE=real and bundles the code sandbox runner with run-code', () => {
-    expect(functionNamed('invokeLlm').Properties.Environment.Variables.MODEL_MODE).toBe('real');
+  it('sets MODEL_MODE=real and the tenant on the runtimes, nothing on run-code, and bundles its sandbox runner', () => {
+    expect(functionNamed('invokeLlm').Properties.Environment.Variables).toMatchObject({ MODEL_MODE: 'real', DEFAULT_TENANT: 'default' });
+    // No bus, no bucket, no table: nothing to find there even from an escape.
+    expect(Object.keys(functionNamed('runCode').Properties.Environment.Variables).filter((k) => !k.startsWith('POWERTOOLS_') && k !== 'NODE_OPTIONS')).toEqual([]);
     expect(FUNCTIONS.runCode.copyFiles).toEqual(['sandbox-runner.cjs']);
   });
 });
@@ -283,9 +285,11 @@ describe('APIs', () => {
 });
 
 describe('live events', () => {
-  it('sends Stepflow bus events and stepflow-* execution status changes to fan-out, with a dead-letter queue', () => {
-    const fanOut = ofType('AWS::Lambda::Function').find(([, r]) => r.Properties.Description === FUNCTIONS.fanOutEvent.description)![0];
-    const rules = ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.Targets as any[]).some((t) => t.Arn['Fn::GetAtt']?.[0] === fanOut));
+  const queue = () => resources[logicalIdOf('LiveEvents/FanOutQueue')]!;
+
+  it('sends Stepflow bus events and stepflow-* execution status changes to the fan-out FIFO queue, in one message group, with a dead-letter queue', () => {
+    const queueId = logicalIdOf('LiveEvents/FanOutQueue');
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.Targets as any[]).some((t) => t.Arn['Fn::GetAtt']?.[0] === queueId));
     expect(rules).toHaveLength(2);
     const patterns = rules.map(([, r]) => built.stack.resolve(r.Properties.EventPattern));
     expect(patterns).toContainEqual({ source: ['stepflow'] });
@@ -294,7 +298,46 @@ describe('live events', () => {
       'detail-type': ['Step Functions Execution Status Change'],
       detail: { stateMachineArn: [{ prefix: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:eu-west-1:123456789012:stateMachine:stepflow-']] } }] },
     });
-    for (const [, r] of rules) expect(r.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [logicalIdOf('LiveEvents/FanOutDeadLetters'), 'Arn'] } });
+    for (const [, r] of rules) {
+      expect(r.Properties.Targets[0]).toMatchObject({
+        SqsParameters: { MessageGroupId: 'stepflow-events' },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf('LiveEvents/RuleDeadLetters'), 'Arn'] } },
+      });
+    }
+  });
+
+  it('keeps the FIFO queue encrypted, deduplicated by content, with a FIFO dead-letter queue after five receives', () => {
+    expect(queue().Properties).toMatchObject({
+      FifoQueue: true,
+      ContentBasedDeduplication: true,
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 180,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf('LiveEvents/FanOutDeadLetters'), 'Arn'] }, maxReceiveCount: 5 },
+    });
+    expect(resources[logicalIdOf('LiveEvents/FanOutDeadLetters')]!.Properties.FifoQueue).toBe(true);
+  });
+
+  it('feeds the fan-out function from the queue with partial batch failures', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf('LiveEvents/FanOutQueue'), 'Arn'] },
+      FunctionName: { Ref: ofType('AWS::Lambda::Function').find(([, r]) => r.Properties.Description === FUNCTIONS.fanOutEvent.description)![0] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('lets ws-routes queue catch-up jobs (SendMessage on that queue only) and answer callback tasks', () => {
+    const statements = statementsOfRole(roleOf(functionNamed('wsRoutes')));
+    const send = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('sqs:')));
+    expect(send).toEqual([expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [logicalIdOf('LiveEvents/FanOutQueue'), 'Arn'] } })]);
+    expect(statements.flatMap((s) => asArray(s.Action))).toEqual(expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure', 'execute-api:ManageConnections']));
+    expect(statements.flatMap((s) => asArray(s.Action))).not.toContain('events:PutEvents');
+    expect(functionNamed('wsRoutes').Properties.Environment.Variables.FANOUT_QUEUE_URL).toEqual({ Ref: logicalIdOf('LiveEvents/FanOutQueue') });
+  });
+
+  it('lets the WebSocket authorizer only read the table', () => {
+    const actions = statementsOfRole(roleOf(functionNamed('wsAuthorizer'))).flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('dynamodb:'));
+    expect(actions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
   });
 });
 
@@ -343,9 +386,9 @@ describe('triggers', () => {
   const queues = () => ofType('AWS::SQS::Queue');
 
   it('gives every trigger an encrypted, TLS-only dead-letter queue', () => {
-    const triggerQueues = queues().filter(([id]) => id.includes('DeadLetters'));
-    // document-pipeline (s3), error-handling and scheduled-digest (schedule), lead-qualification (eventbridge), fan-out.
-    expect(triggerQueues).toHaveLength(5);
+    const triggerQueues = queues().filter(([id]) => /^Workflow.*Triggers.*DeadLetters/.test(id));
+    // document-pipeline (s3), error-handling and scheduled-digest (schedule), lead-qualification (eventbridge).
+    expect(triggerQueues).toHaveLength(4);
     for (const [id, q] of triggerQueues) {
       expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
