@@ -35,6 +35,11 @@ export const stepflowConfigSchema = z.object({
   toolS3Buckets: list,
   /** ARNs of the customer's Lambda functions tool nodes may invoke. */
   toolLambdaArns: list.pipe(z.array(z.string().regex(/^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/, 'must be a Lambda function ARN'))),
+  /**
+   * Run the code runtime in private isolated subnets of a VPC of its own, with a security group
+   * that allows no egress: a sandbox escape finds no network (functions/run-code/README.md).
+   */
+  codeNetworkIsolation: bool.default(true),
   /** Audit records expire after this many days (unset: kept forever). */
   auditRetentionDays: int.optional(),
   /** Large outputs and artifacts expire after this many days. */

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { NodeFunction, REPO_ROOT } from './node-function';
+import { NodeFunction, REPO_ROOT, type NodeFunctionProps } from './node-function';
 
 export interface FunctionSpec {
   /** The folder under `functions/` holding `handler.ts`. */
@@ -72,7 +72,7 @@ export class FunctionCatalog {
  * const fn = catalogFunction(this, catalog, 'apiAgents', { TABLE_NAME: table.tableName });
  * ```
  */
-export function catalogFunction(scope: Construct, catalog: FunctionCatalog, key: FunctionKey, environment: Readonly<Record<string, string>>): NodeFunction {
+export function catalogFunction(scope: Construct, catalog: FunctionCatalog, key: FunctionKey, environment: Readonly<Record<string, string>>, network?: NodeFunctionProps['network']): NodeFunction {
   const spec: FunctionSpec = FUNCTIONS[key];
   return new NodeFunction(scope, key.charAt(0).toUpperCase() + key.slice(1), {
     entry: catalog.entry(key),
@@ -81,5 +81,6 @@ export function catalogFunction(scope: Construct, catalog: FunctionCatalog, key:
     ...(spec.memorySize === undefined ? {} : { memorySize: spec.memorySize }),
     ...(spec.timeout === undefined ? {} : { timeout: spec.timeout }),
     copyFiles: catalog.copyFiles(key),
+    ...(network ? { network } : {}),
   });
 }

@@ -5,8 +5,10 @@
  * node_started/completed/failed), and gets/puts large outputs under `executions/`. The code
  * runtime has none of these and is granted nothing beyond its own logs and traces.
  */
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -33,7 +35,7 @@ export const RUNTIME_NAMES = Object.keys(runtimeFunctions) as RuntimeName[];
 
 export interface StepflowRuntimesProps {
   readonly catalog: FunctionCatalog;
-  readonly config: Pick<StepflowConfig, 'tenantId' | 'modelMode' | 'bedrockModels' | 'modelSecrets' | 'toolHttpAllowHosts' | 'toolMcpAllowHosts' | 'toolS3Buckets' | 'toolLambdaArns'>;
+  readonly config: Pick<StepflowConfig, 'tenantId' | 'codeNetworkIsolation' | 'modelMode' | 'bedrockModels' | 'modelSecrets' | 'toolHttpAllowHosts' | 'toolMcpAllowHosts' | 'toolS3Buckets' | 'toolLambdaArns'>;
   readonly table: dynamodb.ITable;
   readonly eventBus: events.IEventBus;
   readonly artifactsBucket: s3.IBucket;
@@ -41,6 +43,8 @@ export interface StepflowRuntimesProps {
 
 export class StepflowRuntimes extends Construct {
   readonly functions: Readonly<Record<RuntimeName, NodeFunction>>;
+  /** The code runtime's network: no internet gateway, no NAT, no egress (when isolated). */
+  readonly codeNetwork?: { readonly vpc: ec2.Vpc; readonly securityGroup: ec2.SecurityGroup };
 
   constructor(scope: Construct, id: string, props: StepflowRuntimesProps) {
     super(scope, id);
@@ -63,9 +67,12 @@ export class StepflowRuntimes extends Construct {
       callback: withTable,
     };
 
-    const make = (runtime: RuntimeName): NodeFunction => catalogFunction(this, catalog, RUNTIME_FUNCTION_KEYS[runtime], environments[runtime]);
+    this.codeNetwork = config.codeNetworkIsolation ? isolatedNetwork(this) : undefined;
+    const make = (runtime: RuntimeName): NodeFunction =>
+      catalogFunction(this, catalog, RUNTIME_FUNCTION_KEYS[runtime], environments[runtime], runtime === 'code' && this.codeNetwork ? { vpc: this.codeNetwork.vpc, subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, securityGroups: [this.codeNetwork.securityGroup] } : undefined);
     const functions = Object.fromEntries(RUNTIME_NAMES.map((r) => [r, make(r)])) as Record<RuntimeName, NodeFunction>;
     this.functions = functions;
+    if (this.codeNetwork) grantNetworkInterfaces(functions.code, this.codeNetwork);
 
     // Every runtime but code: the lifecycle middleware's records and events, large outputs.
     for (const runtime of RUNTIME_NAMES) {
@@ -147,4 +154,49 @@ export function bedrockStatement(stack: Stack, modelIds: readonly string[]): iam
       ? [foundation('*'), profile('*')]
       : [...new Set(modelIds.flatMap((id) => (profilePrefix.test(id) ? [profile(id), foundation(id.replace(profilePrefix, ''))] : [foundation(id)])))];
   return new iam.PolicyStatement({ actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'], resources });
+}
+
+/**
+ * A VPC with private isolated subnets only (no internet gateway, no NAT gateway, no endpoints)
+ * and a security group with no egress rule, for the code runtime. Rejected traffic is logged
+ * (flow logs), so an escape that tries the network leaves a trace.
+ */
+function isolatedNetwork(scope: Construct): { vpc: ec2.Vpc; securityGroup: ec2.SecurityGroup } {
+  const vpc = new ec2.Vpc(scope, 'CodeVpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+    restrictDefaultSecurityGroup: false,
+  });
+  const flowLogs = new logs.LogGroup(scope, 'CodeVpcFlowLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+  vpc.addFlowLog('RejectedTraffic', { trafficType: ec2.FlowLogTrafficType.REJECT, destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) });
+  const securityGroup = new ec2.SecurityGroup(scope, 'CodeSecurityGroup', { vpc, allowAllOutbound: false, description: 'Stepflow code runtime: no ingress, no egress' });
+  return { vpc, securityGroup };
+}
+
+/**
+ * What Lambda needs from the function's role to place it in the VPC (the actions of
+ * AWSLambdaVPCAccessExecutionRole, without its logs:* on every log group): create interfaces only
+ * in the isolated subnets with the no-egress security group; describe calls support no
+ * resource-level permissions.
+ */
+function grantNetworkInterfaces(fn: NodeFunction, network: { vpc: ec2.Vpc; securityGroup: ec2.SecurityGroup }): void {
+  const stack = Stack.of(fn);
+  const arn = (resource: string, name: string) => stack.formatArn({ service: 'ec2', resource, resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  const interfaces = arn('network-interface', '*');
+  const policy = new iam.Policy(fn, 'NetworkInterfaces', {
+    roles: [fn.role],
+    statements: [
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateNetworkInterface'],
+        resources: [interfaces, arn('security-group', network.securityGroup.securityGroupId), ...network.vpc.isolatedSubnets.map((s) => arn('subnet', s.subnetId))],
+      }),
+      new iam.PolicyStatement({ actions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], resources: [interfaces] }),
+      new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], resources: ['*'] }),
+    ],
+  });
+  // Lambda checks these permissions when it creates the function.
+  fn.function.node.addDependency(policy);
+  acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagArn(stack, 'ec2', 'network-interface/*')}]`, "Lambda creates and deletes the function's network interfaces (ids unknown in advance) with its role; creation is limited to the isolated subnets and the no-egress security group");
+  acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', 'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, which Lambda calls to place the function in its subnets, support no resource-level permissions');
 }

@@ -174,8 +174,8 @@ describe('functions', () => {
 describe('IAM', () => {
   const allStatements = () => ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
 
-  it('uses "*" only for X-Ray and vended log delivery, which support no resource-level permissions', () => {
-    const allowed = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups']);
+  it('uses "*" only for X-Ray, vended log delivery and ENI describe calls, which support no resource-level permissions', () => {
+    const allowed = new Set(['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups']);
     const starred = allStatements().filter((s) => asArray(s.Resource).includes('*'));
     expect(starred.length).toBeGreaterThan(0);
     for (const s of starred) for (const a of asArray(s.Action)) expect(allowed.has(a) ? a : `unexpected * for ${a}`).toBe(a);
@@ -185,12 +185,44 @@ describe('IAM', () => {
     for (const s of allStatements()) for (const a of asArray(s.Action)) expect(a).not.toMatch(/\*/);
   });
 
-  it('grants run-code nothing but its own log group and tracing', () => {
-    const statements = statementsOfRole(roleOf(functionNamed('runCode')));
+  it('grants run-code nothing but its own log group, tracing and the network interfaces Lambda needs in its isolated subnets', () => {
+    const runCode = functionNamed('runCode');
+    const statements = statementsOfRole(roleOf(runCode));
     const actions = statements.flatMap((s) => asArray(s.Action)).sort();
-    expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(actions).toEqual([
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:CreateNetworkInterface',
+      'ec2:DeleteNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:UnassignPrivateIpAddresses',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
     const logs = statements.find((s) => asArray(s.Action).includes('logs:PutLogEvents'))!;
-    expect(logs.Resource).toEqual({ 'Fn::GetAtt': [functionNamed('runCode').Properties.LoggingConfig.LogGroup.Ref, 'Arn'] });
+    expect(logs.Resource).toEqual({ 'Fn::GetAtt': [runCode.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] });
+    const create = JSON.stringify(statements.find((s) => asArray(s.Action).includes('ec2:CreateNetworkInterface'))!.Resource);
+    expect(create).toContain(':network-interface/*');
+    expect(create).toContain(`{"Fn::GetAtt":["${logicalIdOf('Runtimes/CodeSecurityGroup')}","GroupId"]}`);
+    expect(create.match(/:subnet\//g)).toHaveLength(2);
+  });
+
+  it('puts run-code in isolated subnets with no route out and a security group without egress', () => {
+    const runCode = functionNamed('runCode');
+    expect(runCode.Properties.VpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [logicalIdOf('Runtimes/CodeSecurityGroup'), 'GroupId'] }]);
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    for (const [, route] of ofType('AWS::EC2::Route')) expect(route.Properties.DestinationCidrBlock).not.toBe('0.0.0.0/0');
+    const sg = resources[logicalIdOf('Runtimes/CodeSecurityGroup')]!;
+    // The CDK's placeholder rule for "no egress": ICMP type 252 code 86 to 255.255.255.255/32.
+    expect(sg.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', IpProtocol: 'icmp' })]);
+    expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', ResourceType: 'VPC' });
+    // No other function is in a VPC.
+    expect(ofType('AWS::Lambda::Function').filter(([, r]) => r.Properties.VpcConfig)).toHaveLength(1);
   });
 
   it('grants invoke-llm Bedrock, the table, the bus and large outputs under executions/ only', () => {

@@ -64,7 +64,7 @@ describe('handlers not in the tree yet', () => {
 });
 
 describe('narrower settings', () => {
-  it('pins Bedrock to the configured models, grants the allow-listed tool buckets and Lambdas, and reads model secrets by exact name', () => {
+  it('pins Bedrock to the configured models, grants the allow-listed tool buckets and Lambdas, reads model secrets by exact name, and drops what is switched off', () => {
     const { template } = buildStack({
       functionsDir: stubFunctionsDir(),
       config: {
@@ -75,6 +75,7 @@ describe('narrower settings', () => {
         modelSecrets: ['stepflow/openai'],
         apiGatewayCloudWatchRole: false,
         retainData: false,
+        codeNetworkIsolation: false,
       },
     });
     const statements = Object.values(template.toJSON().Resources as Record<string, any>)
@@ -89,6 +90,7 @@ describe('narrower settings', () => {
     expect(json('s3:GetObject')).toContain(':s3:::acme-reports/*');
     expect(json('secretsmanager:GetSecretValue')).toContain(':secret:stepflow/openai-??????');
     template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    template.resourceCountIs('AWS::EC2::VPC', 0);
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TOOL_S3_ALLOW_BUCKETS: 'acme-reports' }) } });
   });
