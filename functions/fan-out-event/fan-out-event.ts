@@ -38,6 +38,8 @@ export interface FanOutDeps {
    * StartExecution returns). @default 3000
    */
   readonly tenantWaitMs?: number;
+  /** Per-container memory: an execution's tenant never changes, and its last seq only grows. */
+  readonly cache?: FanOutCache;
   readonly logger?: { warn(message: string, extra?: Record<string, unknown>): void };
 }
 
@@ -68,6 +70,21 @@ export const fanOutMessageSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type FanOutMessage = z.infer<typeof fanOutMessageSchema>;
+
+/** Bounded memory of tenants and last seqs by execution (oldest forgotten first). */
+export class FanOutCache {
+  private readonly entries = new Map<string, { tenantId: string; lastSeq: number }>();
+  constructor(private readonly capacity = 10_000) {}
+  get(executionId: string) {
+    return this.entries.get(executionId);
+  }
+  set(executionId: string, tenantId: string, seq: number): void {
+    const prev = this.entries.get(executionId);
+    this.entries.delete(executionId);
+    this.entries.set(executionId, { tenantId, lastSeq: Math.max(seq, prev?.tenantId === tenantId ? prev.lastSeq : 0) });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
 
 export type FanOutResult =
   | { readonly kind: 'event'; readonly seq: number; readonly duplicate: boolean; readonly sent: number; readonly gone: number }
@@ -128,26 +145,33 @@ export async function fanOut(message: FanOutMessage, deps: FanOutDeps): Promise<
   if (message.kind === 'catch_up') return catchUp(message, deps);
   const event = message.kind === 'event' ? message.event : eventFromSfnStatus(message.detail, message.time);
   if (!event) return { kind: 'skipped', reason: 'status needs no event' };
-  const tenantId = (await tenantOf(event.execution_id, deps)) ?? deps.defaultTenant;
+  const cached = deps.cache?.get(event.execution_id);
+  const tenantId = cached?.tenantId ?? (await tenantOf(event.execution_id, deps)) ?? deps.defaultTenant;
   if (!tenantId) {
     deps.logger?.warn('event for an execution with no tenant; dropped', { executionId: event.execution_id, type: event.type });
     return { kind: 'skipped', reason: 'no tenant' };
   }
-  const { seq, duplicate } = await deps.log.append(tenantId, event);
-  await applyToRecords(tenantId, event, deps);
+  // Who watches is read while the event is appended; the records follow the posts, so the
+  // time to the client is the append's.
+  const [{ seq, duplicate, settled }, subscribers] = await Promise.all([
+    deps.log.append(tenantId, event, { deferMarker: true, ...(cached ? { nextSeqHint: cached.lastSeq + 1 } : {}) }),
+    deps.connections.subscribers(tenantId, event.execution_id),
+  ]);
+  deps.cache?.set(event.execution_id, tenantId, seq);
   const frame = eventFrame({ ...event, seq });
   let sent = 0;
   let gone = 0;
-  const subscribers = await deps.connections.subscribers(tenantId, event.execution_id);
-  await Promise.all(
-    subscribers.map(async (connectionId) => {
+  await Promise.all([
+    settled,
+    applyToRecords(tenantId, event, deps),
+    ...subscribers.map(async (connectionId) => {
       if ((await deps.post(connectionId, frame)) === 'sent') sent += 1;
       else {
         gone += 1;
         await deps.connections.disconnect(connectionId);
       }
     }),
-  );
+  ]);
   return { kind: 'event', seq, duplicate, sent, gone };
 }
 

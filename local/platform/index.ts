@@ -25,7 +25,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { Worker } from 'node:worker_threads';
 import type { Role } from '@shared/auth';
 import { EVENT_SOURCE, eventDetailTypes, type LifecycleEvent } from '@shared/events';
 import { workflowSchema, type Workflow } from '@shared/workflow';
@@ -56,7 +56,7 @@ import { ACCESS_AUDIT_ACTIONS, accessRoutes } from '../../functions/api-access/r
 import { AGENT_AUDIT_ACTIONS, agentRoutes } from '../../functions/api-agents/routes';
 import { DynamoPauseRequests, EXECUTION_AUDIT_ACTIONS, executionRoutes } from '../../functions/api-executions/routes';
 import { WORKFLOW_AUDIT_ACTIONS, workflowRoutes } from '../../functions/api-workflows/routes';
-import { fanOut, messageFromQueueBody, type FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
+import { FanOutCache, fanOut, messageFromQueueBody, type FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
 import { answerInput } from '../../functions/request-input/answer-input';
 import { authorizeConnect } from '../../functions/ws-authorizer/ws-authorizer';
 import { onConnect, onDisconnect, onMessage, type WsRouteDeps } from '../../functions/ws-routes/ws-routes';
@@ -92,6 +92,12 @@ export interface PlatformOptions {
   readonly waitMs?: number;
   /** Milliseconds between retries instead of the backoff in the definition. */
   readonly retryDelayMs?: number;
+  /**
+   * `local` (default): every llm and agent node answers from the deterministic local model,
+   * labelled `simulated`; `real`: Bedrock with the machine's AWS credentials and the
+   * OpenAI-compatible endpoints workflows name (never the local model silently).
+   */
+  readonly modelMode?: 'local' | 'real';
   /** Multiplies every schedule trigger's interval (tests and demos). @default 1 */
   readonly scheduleScale?: number;
   /** The tenant of the development login. @default 'local' */
@@ -173,10 +179,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   try {
     // ---- DynamoDB
-    const dynamoServer = dynalite({ ...(options.memory ? {} : { path: path.join(dataDir, 'dynamodb') }), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await new Promise<void>((resolve) => dynamoServer.listen(0, '127.0.0.1', () => resolve()));
-    closers.push(() => new Promise<void>((resolve) => dynamoServer.close(() => resolve())));
-    const dynamoUrl = `http://127.0.0.1:${(dynamoServer.address() as AddressInfo).port}`;
+    const dynamoWorker = new Worker(path.join(__dirname, 'dynalite-worker.cjs'), { workerData: { path: options.memory ? undefined : path.join(dataDir, 'dynamodb') } });
+    const dynamoPort = await new Promise<number>((resolve, reject) => {
+      dynamoWorker.once('message', (m: { port: number }) => resolve(m.port));
+      dynamoWorker.once('error', reject);
+    });
+    closers.push(async () => {
+      await new Promise<void>((resolve) => {
+        dynamoWorker.once('message', () => resolve());
+        dynamoWorker.postMessage('close');
+      });
+      await dynamoWorker.terminate();
+    });
+    const dynamoUrl = `http://127.0.0.1:${dynamoPort}`;
     const dynamo = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: CREDENTIALS });
     closers.push(async () => dynamo.destroy());
     try {
@@ -207,15 +222,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     // ---- Step Functions (the engine) and its event stream onto the bus
     const tools = defaultTools();
+    const tenantCache = new Map<string, string>();
     let stepFunctions!: LocalStepFunctions;
     const engine = new LocalEngine({
-      runtimes: defaultRuntimes(tools).with(aiRuntimes({ tools, modelMode: 'local' })),
+      runtimes: defaultRuntimes(tools).with(aiRuntimes({ tools, modelMode: options.modelMode ?? 'local' })),
       callbacks,
       ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
       ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
       // The pause flag is the execution record's, as the lifecycle middleware reads it on AWS.
       isPaused: async (executionId) => {
-        const tenantId = await executions.tenantOf(executionId);
+        const tenantId = tenantCache.get(executionId) ?? (await executions.tenantOf(executionId));
+        if (tenantId) tenantCache.set(executionId, tenantId);
         const record = tenantId ? await executions.find(tenantId, executionId) : undefined;
         return record ? record.pauseRequested || record.status === 'PAUSED' : false;
       },
@@ -244,8 +261,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     // ---- WebSocket gateway, fan-out queue
     let post!: ReturnType<typeof connectionPoster>;
+    const fanOutCache = new FanOutCache();
     const fanOutQueue = new LocalFifoQueue<FanOutMessage>({
-      consumer: (message) => fanOut(message, { log: eventLog, connections, executions, nodeRuns, post, defaultTenant: devTenant, logger: { warn: (m) => log(m) } }).then(() => undefined),
+      consumer: (message) => fanOut(message, { log: eventLog, connections, executions, nodeRuns, post, defaultTenant: devTenant, cache: fanOutCache, logger: { warn: (m) => log(m) } }).then(() => undefined),
       onDeadLetter: (message, err) => log(`fan-out gave up on a ${message.kind} message: ${(err as Error).message}`),
     });
     bus.putRule({

@@ -13,6 +13,8 @@ const USAGE = `Usage: stepflow start [options]
   --ws-port <n>     WebSocket port (default 4001; 0 = any free port)
   --data <dir>      where data persists across restarts (default .stepflow)
   --memory          keep nothing: a throwaway run
+  --models local|real  local (default): the deterministic local model, labelled "simulated";
+                    real: Bedrock with your AWS credentials and OpenAI-compatible endpoints
   --no-editor       do not build or serve the editor
   --rebuild-editor  build the editor even if a build exists
 `;
@@ -40,6 +42,7 @@ export async function serve(argv: string[], out: (s: string) => void = (s) => pr
         'ws-port': { type: 'string', default: '4001' },
         data: { type: 'string', default: '.stepflow' },
         memory: { type: 'boolean', default: false },
+        models: { type: 'string', default: 'local' },
         'no-editor': { type: 'boolean', default: false },
         'rebuild-editor': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -59,12 +62,17 @@ export async function serve(argv: string[], out: (s: string) => void = (s) => pr
     process.stderr.write(`--port and --ws-port must be port numbers\n\n${USAGE}`);
     return 2;
   }
+  if (values.models !== 'local' && values.models !== 'real') {
+    process.stderr.write(`--models must be local or real, not "${values.models}"\n\n${USAGE}`);
+    return 2;
+  }
   const editorDir = values['no-editor'] ? undefined : await buildEditor(values['rebuild-editor'], out);
   const platform = await startPlatform({
     port,
     wsPort,
     ...(values.memory ? { memory: true } : { dataDir: values.data }),
     ...(editorDir ? { editorDir } : {}),
+    modelMode: values.models,
     log: (line) => process.stderr.write(`[stepflow] ${line}\n`),
   });
   const token = await platform.devToken();
@@ -85,7 +93,7 @@ export async function serve(argv: string[], out: (s: string) => void = (s) => pr
       `  curl -H "authorization: Bearer $TOKEN" ${platform.apiUrl}/workflows`,
       `  TOKEN=${token}`,
       '',
-      'LLM and agent nodes answer with the deterministic local model; every result says "simulated".',
+      values.models === 'local' ? 'LLM and agent nodes answer with the deterministic local model; every result says "simulated".' : 'LLM and agent nodes call real providers (Bedrock with your AWS credentials, OpenAI-compatible endpoints).',
       'Ctrl+C stops.',
       '',
     ].join('\n'),
