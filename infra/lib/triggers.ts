@@ -4,9 +4,12 @@
  * TLS only) for starts that still fail after retries:
  *
  * - `s3`: EventBridge notifications on the bucket and a rule on the default bus for
- *   `Object Created` under the prefix (input: the S3 event);
+ *   `Object Created` under the prefix (input: `{ bucket, key, size, etag }`);
  * - `eventbridge`: a rule with the workflow's pattern on the Stepflow bus (input: the event);
- * - `schedule`: an EventBridge Scheduler schedule (input: `{ trigger, scheduledTime, scheduleArn }`);
+ * - `schedule`: an EventBridge Scheduler schedule (input: `{ scheduledTime }`);
+ *
+ * The inputs are the ones the local platform gives (local/platform/triggers.ts), so a workflow
+ * reads the same fields wherever it runs.
  * - `webhook`: nothing at synth; `POST /hooks/{id}` on the REST API starts the run.
  */
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
@@ -91,7 +94,17 @@ export class WorkflowTriggers extends Construct {
               detailType: ['Object Created'],
               detail: { bucket: { name: [trigger.bucket] }, ...(trigger.prefix ? { object: { key: [{ prefix: trigger.prefix }] } } : {}) },
             },
-            targets: [new eventTargets.SfnStateMachine(props.stateMachine, delivery)],
+            targets: [
+              new eventTargets.SfnStateMachine(props.stateMachine, {
+                ...delivery,
+                input: events.RuleTargetInput.fromObject({
+                  bucket: events.EventField.fromPath('$.detail.bucket.name'),
+                  key: events.EventField.fromPath('$.detail.object.key'),
+                  size: events.EventField.fromPath('$.detail.object.size'),
+                  etag: events.EventField.fromPath('$.detail.object.etag'),
+                }),
+              }),
+            ],
           });
           break;
         }
@@ -109,11 +122,7 @@ export class WorkflowTriggers extends Construct {
             schedule: scheduler.ScheduleExpression.expression(trigger.expression),
             target: new schedulerTargets.StepFunctionsStartExecution(props.stateMachine, {
               ...delivery,
-              input: scheduler.ScheduleTargetInput.fromObject({
-                trigger: 'schedule',
-                scheduledTime: scheduler.ContextAttribute.scheduledTime,
-                scheduleArn: scheduler.ContextAttribute.scheduleArn,
-              }),
+              input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
             }),
           });
           break;

@@ -436,14 +436,25 @@ describe('triggers', () => {
     for (const [, s] of schedules) {
       expect(s.Properties.Target).toMatchObject({ Arn: { Ref: expect.any(String) }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringContaining('DeadLetters'), 'Arn'] } }, RetryPolicy: { MaximumRetryAttempts: 8 } });
       expect(resources[s.Properties.Target.Arn.Ref]!.Type).toBe('AWS::StepFunctions::StateMachine');
-      expect(JSON.parse(s.Properties.Target.Input)).toEqual({ trigger: 'schedule', scheduledTime: '<aws.scheduler.scheduled-time>', scheduleArn: '<aws.scheduler.schedule-arn>' });
+      // The local platform's schedule input (local/platform/triggers.ts).
+      expect(JSON.parse(s.Properties.Target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
     }
   });
 
   it('starts S3-triggered workflows from Object Created events under the prefix, with EventBridge notifications on', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: ['stepflow-inbox'] }, object: { key: [{ prefix: 'documents/' }] } } },
-      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 } })],
+      Targets: [
+        Match.objectLike({
+          DeadLetterConfig: Match.anyValue(),
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 },
+          // The local platform's s3 input: { bucket, key, size, etag }.
+          InputTransformer: {
+            InputPathsMap: { 'detail-bucket-name': '$.detail.bucket.name', 'detail-object-key': '$.detail.object.key', 'detail-object-size': '$.detail.object.size', 'detail-object-etag': '$.detail.object.etag' },
+            InputTemplate: '{"bucket":<detail-bucket-name>,"key":<detail-object-key>,"size":<detail-object-size>,"etag":<detail-object-etag>}',
+          },
+        }),
+      ],
     });
     template.hasResourceProperties('Custom::S3BucketNotifications', { BucketName: 'stepflow-inbox', NotificationConfiguration: { EventBridgeConfiguration: {} } });
   });
