@@ -2,7 +2,10 @@
  * What synth does with broken workflow files, bad context, handlers not yet in the tree and
  * narrower settings. Each case builds a small stack (the valid fixture: one llm workflow).
  */
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { readConfig } from '../lib/config';
 import { compileWorkflowsDir } from '../lib/workflow-files';
 import { toEventPattern } from '../lib/triggers';
@@ -93,5 +96,15 @@ describe('narrower settings', () => {
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TOOL_S3_ALLOW_BUCKETS: 'acme-reports' }) } });
+  });
+});
+
+describe('cdk-nag in these tests', () => {
+  it('fails synth on a finding nobody acknowledged (so a clean platform build means a clean report)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new Stack(app, 'Unacknowledged');
+    new sqs.Queue(stack, 'PlainQueue');
+    expect(() => Template.fromStack(stack)).toThrow(/PlainQueue\/Resource[\s\S]*AwsSolutions-SQS3/);
   });
 });

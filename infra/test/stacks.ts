@@ -3,7 +3,8 @@
  * assertions share them. Bundling is skipped (`aws:cdk:bundling-stacks: []`); the CLI test
  * bundles for real.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -22,11 +23,11 @@ export const ENV = { account: '123456789012', region: 'eu-west-1' };
  * handlers have not landed in the tree yet (the stack only checks that the entry exists).
  */
 export function stubFunctionsDir(keys: readonly FunctionKey[] = Object.keys(FUNCTIONS) as FunctionKey[]): string {
-  // Under the repository: NodejsFunction wants entries inside its project root.
-  mkdirSync(STUB_ROOT, { recursive: true });
-  const dir = mkdtempSync(path.join(STUB_ROOT, 'functions-'));
+  // Under the repository (NodejsFunction wants entries inside its project root), one folder per
+  // set of keys, reused across runs.
+  const dir = path.join(STUB_ROOT, `functions-${createHash('sha256').update([...keys].sort().join(',')).digest('hex').slice(0, 12)}`);
   for (const key of keys) {
-    mkdirSync(path.join(dir, FUNCTIONS[key].dir));
+    mkdirSync(path.join(dir, FUNCTIONS[key].dir), { recursive: true });
     writeFileSync(path.join(dir, FUNCTIONS[key].dir, 'handler.ts'), 'export const handler = async () => ({});\n');
   }
   return dir;
