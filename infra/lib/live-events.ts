@@ -27,9 +27,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { EVENT_SOURCE } from '@shared/events';
 import { catalogFunction, type FunctionCatalog } from './functions';
-import { manageConnectionsStatement, STATE_MACHINE_PREFIX, tableStatement, taskResponseStatement } from './grants';
+import { acknowledgeStateMachinePatterns, manageConnectionsStatement, STATE_MACHINE_PREFIX, tableStatement, taskResponseStatement } from './grants';
 import type { NodeFunction } from './node-function';
-import { acknowledgeStateMachinePatterns } from './grants';
 import { acknowledge, nagArn, nagRef } from './nag';
 
 export const WS_STAGE_NAME = 'live';
