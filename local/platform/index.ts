@@ -250,6 +250,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     // PutEvents calls are chained so events reach the bus in the order the engine produced them.
     let putChain: Promise<unknown> = Promise.resolve();
     const putLifecycle = (event: LifecycleEvent) => {
+      // The pause check's tenant memory lasts as long as the run.
+      if (event.type === 'execution_completed') tenantCache.delete(event.execution_id);
       putChain = putChain
         .then(() => bus.putEvents([{ EventBusName: BUS, Source: EVENT_SOURCE, DetailType: eventDetailTypes[event.type], Detail: JSON.stringify(event), Time: event.timestamp }]))
         .then((r) => {
