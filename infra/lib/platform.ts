@@ -9,7 +9,9 @@
  * new StepflowWorkflow(this, 'Triage', { definition: 'workflows/triage.json', platform });
  * ```
  */
-import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -55,6 +57,8 @@ export class StepflowPlatform extends Construct implements StepflowPlatformRef {
   readonly liveEvents: StepflowLiveEvents;
   /** The control-plane functions, by catalog key. */
   readonly apiFunctions: Partial<Record<FunctionKey, NodeFunction>> = {};
+  private readonly hooksFunction?: NodeFunction;
+  private readonly webhooks = new Map<string, { workflowId: string; stateMachineArn: string; secretArn: string; tenantId: string }>();
 
   constructor(scope: Construct, id: string, props: StepflowPlatformProps = {}) {
     super(scope, id);
@@ -112,9 +116,15 @@ export class StepflowPlatform extends Construct implements StepflowPlatformRef {
 
     let hooks: NodeFunction | undefined;
     if (this.catalog.has('apiHooks')) {
-      hooks = api('apiHooks', { TABLE_NAME: table.tableName });
-      hooks.addToRolePolicy(startExecutionStatement(stack));
-      acknowledgeStateMachinePatterns(hooks.role, ['stateMachines', 'versions'], 'a webhook starts the workflow its hook record names (latest or a published version)');
+      // The hooks are known at deploy time (registerWebhook): each one's state machine and secret
+      // are granted exactly, and HOOKS lists them when the template is produced.
+      hooks = api('apiHooks', {
+        TABLE_NAME: table.tableName,
+        DEFAULT_TENANT: config.tenantId,
+        AWS_ACCOUNT_ID: stack.account,
+        HOOKS: Lazy.string({ produce: () => stack.toJsonString(Object.fromEntries(this.webhooks)) }),
+      });
+      this.hooksFunction = hooks;
     } else {
       Annotations.of(this).addWarningV2('stepflow:missing-function', `${this.catalog.entry('apiHooks')} does not exist yet: the webhook route POST /hooks/{id} is not deployed`);
     }
@@ -139,6 +149,25 @@ export class StepflowPlatform extends Construct implements StepflowPlatformRef {
     for (const key of ['wsRoutes', 'wsAuthorizer', 'fanOutEvent'] as const) {
       if (!this.catalog.has(key)) Annotations.of(this).addWarningV2('stepflow:missing-function', `${this.catalog.entry(key)} does not exist yet: live events are deployed without it`);
     }
+  }
+
+  /**
+   * Serves `POST /hooks/<hookId>` for a workflow: api-hooks may start exactly that state machine
+   * and read exactly that secret. Returns false when the platform has no webhook function.
+   */
+  registerWebhook(hookId: string, target: { readonly workflowId: string; readonly stateMachine: sfn.IStateMachine; readonly secret: secretsmanager.ISecret }): boolean {
+    const fn = this.hooksFunction;
+    if (!fn) return false;
+    if (this.webhooks.has(hookId)) throw new Error(`webhook id "${hookId}" is used twice; every webhook trigger needs its own id`);
+    this.webhooks.set(hookId, { workflowId: target.workflowId, stateMachineArn: target.stateMachine.stateMachineArn, secretArn: target.secret.secretArn, tenantId: this.config.tenantId });
+    target.stateMachine.grantStartExecution(fn.role);
+    target.secret.grantRead(fn.role);
+    return true;
+  }
+
+  /** The URL a webhook is called at. */
+  webhookUrl(hookId: string): string {
+    return `${this.restApi.url}/hooks/${hookId}`;
   }
 
   get runtimeFunctions(): Readonly<Record<RuntimeName, lambda.IFunction>> {

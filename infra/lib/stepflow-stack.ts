@@ -68,6 +68,13 @@ export class StepflowStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.platform.data.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.platform.data.eventBus.eventBusName });
     new CfnOutput(this, 'ArtifactsBucketName', { value: this.platform.data.artifactsBucket.bucketName });
+    for (const wf of this.workflows) {
+      for (const hook of wf.webhooks) {
+        const id = constructIdOf(hook.hookId);
+        if (hook.url) new CfnOutput(this, `WebhookUrl${id}`, { value: hook.url, description: `POST here to start ${wf.compiled.file} (body = input)` });
+        new CfnOutput(this, `WebhookSecretArn${id}`, { value: hook.secret.secretArn, description: `Signing secret of the ${hook.hookId} webhook: x-stepflow-signature: sha256=<hex HMAC-SHA256 of the body>` });
+      }
+    }
 
   }
 }

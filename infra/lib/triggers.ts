@@ -12,7 +12,7 @@
  * reads the same fields wherever it runs.
  * - `webhook`: nothing at synth; `POST /hooks/{id}` on the REST API starts the run.
  */
-import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -70,7 +70,7 @@ export class WorkflowTriggers extends Construct {
     props.triggers.forEach((trigger, index) => {
       const tid = `${trigger.kind.charAt(0).toUpperCase()}${trigger.kind.slice(1)}${index}`;
       if (trigger.kind === 'webhook') {
-        Annotations.of(this).addInfo(`${where}: webhook trigger ${index} starts runs through POST /hooks/{id} of the REST API (create the hook and its secret through the API)`);
+        // Served by the platform's api-hooks function (StepflowWorkflow registers it).
         return;
       }
       const dlq = new sqs.Queue(this, `${tid}DeadLetters`, {

@@ -34,9 +34,11 @@ beforeAll(() => {
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-/** The logical id of the construct at `Stepflow/<path>` (its default resource). */
+/** The logical id of the construct at `Stepflow/<path>` (`../<path>`: from the stack root). */
 const logicalIdOf = (constructPath: string): string => {
-  const node = built.stack.node.findChild('Stepflow');
+  const fromStack = constructPath.startsWith('../');
+  if (fromStack) constructPath = constructPath.slice(3);
+  const node = fromStack ? built.stack : built.stack.node.findChild('Stepflow');
   const target = constructPath.split('/').reduce((n, id) => n.node.findChild(id), node);
   const child = (target.node.defaultChild ?? target) as any;
   return built.stack.resolve(child.logicalId) as string;
@@ -68,7 +70,7 @@ describe('cdk-nag', () => {
       expect(ack.reason.length).toBeGreaterThan(80);
     }
     // Findings acknowledged: only these rules.
-    expect([...new Set(acks.map((a) => a.id.replace(/^AwsSolutions::AwsSolutions-/, '').replace(/\[.*$/, '')))].sort()).toEqual(['APIG4', 'COG8', 'IAM4', 'IAM5', 'L1', 'SQS3']);
+    expect([...new Set(acks.map((a) => a.id.replace(/^AwsSolutions::AwsSolutions-/, '').replace(/\[.*$/, '')))].sort()).toEqual(['APIG4', 'COG8', 'IAM4', 'IAM5', 'L1', 'SMG4', 'SQS3']);
   });
 });
 
@@ -471,6 +473,33 @@ describe('triggers', () => {
       EventPattern: { source: ['crm'], 'detail-type': ['Lead Created'] },
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('WorkflowLeadQualification') }, DeadLetterConfig: Match.anyValue() })],
     });
+  });
+});
+
+describe('webhooks', () => {
+  const wfId = 'support-ticket-triage';
+  const machine = () => logicalIdOf('../WorkflowSupportTicketTriage/StateMachine');
+  const secret = () => ofType('AWS::SecretsManager::Secret').find(([id]) => id.startsWith('WorkflowSupportTicketTriageWebhookSecret'))![0];
+
+  it('gives each webhook trigger a generated signing secret and lists the hooks in api-hooks HOOKS', () => {
+    expect(resources[secret()]!.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 48, ExcludePunctuation: true });
+    const hooks = built.stack.resolve(functionNamed('apiHooks').Properties.Environment.Variables.HOOKS);
+    expect(hooks).toEqual({
+      'Fn::Join': ['', [`{"${wfId}":{"workflowId":"${wfId}","stateMachineArn":"`, { Ref: machine() }, '","secretArn":"', { Ref: secret() }, '","tenantId":"default"}}']],
+    });
+  });
+
+  it('lets api-hooks start exactly the hooked state machines and read exactly their secrets', () => {
+    const statements = statementsOfRole(roleOf(functionNamed('apiHooks')));
+    const byPrefix = (p: string) => statements.filter((s) => asArray(s.Action).some((a) => a.startsWith(p)));
+    expect(byPrefix('states:')).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: machine() } })]);
+    expect(byPrefix('secretsmanager:')).toEqual([expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: { Ref: secret() } })]);
+  });
+
+  it('outputs each webhook URL and secret ARN', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.WebhookUrlSupportTicketTriage!.Value)).toContain(`/hooks/${wfId}`);
+    expect(outputs.WebhookSecretArnSupportTicketTriage!.Value).toEqual({ Ref: secret() });
   });
 });
 
