@@ -6,7 +6,7 @@
 import type { LifecycleEvent } from '@shared/events';
 import { ConnectionRepository, ExecutionEventLog, ExecutionRepository, NodeRunRepository } from '../_shared/data';
 import { startDynamo, type LocalDynamo } from '../_shared/test-support/dynamo';
-import { eventFrame, eventFromSfnStatus, fanOut, fanOutBatch, MAX_FRAME_BYTES, type FanOutDeps } from './fan-out-event';
+import { eventFrame, eventFromSfnStatus, fanOut, fanOutBatch, fanOutEvents, FanOutCache, MAX_FRAME_BYTES, type FanOutDeps } from './fan-out-event';
 
 let dynamo: LocalDynamo;
 let deps: FanOutDeps;
@@ -128,6 +128,28 @@ describe('fanOut', () => {
   });
 });
 
+describe('fanOutEvents (a batch of one execution)', () => {
+  it('appends a batch at consecutive numbers and posts it in order; a redelivery inside the batch is posted once', async () => {
+    const id = 'arn:aws:states:us-east-1:123456789012:execution:sm:batch-1';
+    await deps.executions.create({ tenantId: 'acme', executionId: id, workflowId: 'wf', version: 1 });
+    await deps.connections.connect({ connectionId: 'cb', tenantId: 'acme', userId: 'u' });
+    await deps.connections.subscribe('acme', 'cb', id);
+    const withCache = { ...deps, cache: new FanOutCache() };
+    const first = await fanOutEvents([log('q1', 'a', id), log('q2', 'b', id), log('q3', 'c', id)], withCache);
+    expect(first.map((r) => (r.kind === 'event' ? r.seq : 0))).toEqual([1, 2, 3]);
+    const second = await fanOutEvents([log('q4', 'd', id), log('q2', 'b', id), log('q5', 'e', id)], withCache);
+    expect(second.map((r) => (r.kind === 'event' ? `${r.seq}${r.duplicate ? 'd' : ''}` : ''))).toEqual(['4', '2d', '5']);
+    expect(framesTo('cb').map((f) => f.seq)).toEqual([1, 2, 3, 2, 4, 5]);
+    expect((await deps.log.read('acme', id)).items.map((i) => `${i.seq}:${i.eventId}`)).toEqual(['1:q1', '2:q2', '3:q3', '4:q4', '5:q5']);
+    // A cache that is behind (another container appended meanwhile) costs retries, never a gap.
+    const stale = new FanOutCache();
+    stale.set(id, 'acme', 1);
+    const third = await fanOutEvents([log('q6', 'f', id), log('q7', 'g', id)], { ...deps, cache: stale });
+    expect(third.map((r) => (r.kind === 'event' ? r.seq : 0)).sort()).toEqual([6, 7]);
+    expect((await deps.log.read('acme', id)).items.map((i) => i.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
 describe('fanOutBatch (SQS FIFO)', () => {
   const record = (messageId: string, event: LifecycleEvent) => ({ messageId, body: JSON.stringify({ version: '0', id: messageId, 'detail-type': 'Log', source: 'stepflow', detail: event }) });
 
@@ -142,7 +164,7 @@ describe('fanOutBatch (SQS FIFO)', () => {
       (id) => errors.push(id),
     );
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm4' }]);
-    expect(errors).toEqual(['m1', 'm3']);
+    expect(errors.sort()).toEqual(['m1', 'm3']);
     expect((await deps.log.read('acme', other)).items.map((i) => i.eventId)).toEqual(['o1']);
     // The retry of m1 and m4 in order: b1 keeps the number its first (failed) try took.
     const retry = await fanOutBatch([record('m1', log('b1', 'one')), record('m4', log('b2', 'two'))], deps);

@@ -56,7 +56,7 @@ import { ACCESS_AUDIT_ACTIONS, accessRoutes } from '../../functions/api-access/r
 import { AGENT_AUDIT_ACTIONS, agentRoutes } from '../../functions/api-agents/routes';
 import { DynamoPauseRequests, EXECUTION_AUDIT_ACTIONS, executionRoutes } from '../../functions/api-executions/routes';
 import { WORKFLOW_AUDIT_ACTIONS, workflowRoutes } from '../../functions/api-workflows/routes';
-import { FanOutCache, fanOut, messageFromQueueBody, type FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
+import { FanOutCache, fanOutMessages, groupOf, messageFromQueueBody, type FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
 import { answerInput } from '../../functions/request-input/answer-input';
 import { authorizeConnect } from '../../functions/ws-authorizer/ws-authorizer';
 import { onConnect, onDisconnect, onMessage, type WsRouteDeps } from '../../functions/ws-routes/ws-routes';
@@ -250,6 +250,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     // PutEvents calls are chained so events reach the bus in the order the engine produced them.
     let putChain: Promise<unknown> = Promise.resolve();
     const putLifecycle = (event: LifecycleEvent) => {
+      // The pause check's tenant memory lasts as long as the run.
+      if (event.type === 'execution_completed') tenantCache.delete(event.execution_id);
       putChain = putChain
         .then(() => bus.putEvents([{ EventBusName: BUS, Source: EVENT_SOURCE, DetailType: eventDetailTypes[event.type], Detail: JSON.stringify(event), Time: event.timestamp }]))
         .then((r) => {
@@ -262,8 +264,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     // ---- WebSocket gateway, fan-out queue
     let post!: ReturnType<typeof connectionPoster>;
     const fanOutCache = new FanOutCache();
+    const fanOutDeps = () => ({ log: eventLog, connections, executions, nodeRuns, post, defaultTenant: devTenant, cache: fanOutCache, logger: { warn: (m: string) => log(m) } });
     const fanOutQueue = new LocalFifoQueue<FanOutMessage>({
-      consumer: (message) => fanOut(message, { log: eventLog, connections, executions, nodeRuns, post, defaultTenant: devTenant, cache: fanOutCache, logger: { warn: (m) => log(m) } }).then(() => undefined),
+      // Up to 10 messages of an execution at once, as the fan-out Lambda reads its FIFO queue.
+      batchConsumer: async (messages) => {
+        let failure: unknown;
+        await fanOutMessages(
+          messages.map((message) => ({ message, group: groupOf(message) })),
+          fanOutDeps(),
+          (_items, err) => (failure ??= err),
+          () => failure !== undefined,
+        );
+        if (failure !== undefined) throw failure;
+      },
       onDeadLetter: (message, err) => log(`fan-out gave up on a ${message.kind} message: ${(err as Error).message}`),
     });
     bus.putRule({

@@ -47,4 +47,29 @@ describe('LocalFifoQueue', () => {
     expect(dead).toEqual(['poison']);
     expect(() => q.send('g', 'late')).toThrow('closed');
   });
+
+  it('hands a batch consumer up to maxBatch consecutive messages of a group, retrying the whole batch', async () => {
+    const batches: number[][] = [];
+    let failOnce = true;
+    const q = new LocalFifoQueue<number>({
+      maxBatch: 3,
+      retryDelayMs: 1,
+      batchConsumer: async (ms) => {
+        batches.push([...ms]);
+        if (failOnce && ms.includes(4)) {
+          failOnce = false;
+          throw new Error('again');
+        }
+      },
+    });
+    for (let i = 1; i <= 7; i++) q.send('g', i);
+    await q.drain();
+    expect(batches[0]).toEqual([1]);
+    expect(batches.flat().filter((n, i, all) => all.indexOf(n) === i)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // The failed batch came again, whole, before anything after it.
+    const withFour = batches.filter((b) => b.includes(4));
+    expect(withFour).toHaveLength(2);
+    expect(withFour[0]).toEqual(withFour[1]);
+    expect(batches.every((b) => b.length <= 3)).toBe(true);
+  });
 });
