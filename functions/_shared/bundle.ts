@@ -1,7 +1,9 @@
 /**
  * How a Lambda handler is packaged: esbuild, minified, node22, CommonJS, into a code directory
  * whose `index.cjs` exports `handler`. The infra stack and bench/runtimes use this one
- * definition (`npm run bench:runtimes` measures every choice below).
+ * definition (`npm run bench:runtimes` measures every choice below). It needs esbuild plugins,
+ * which CDK's NodejsFunction cannot pass: deploy the directory it writes (`Code.fromAsset` with
+ * local bundling that runs `tsx functions/_shared/bundle.ts <entry> <outdir>`).
  *
  * Why the AWS SDK is bundled (DEFAULT_BUNDLE_SDK): the nodejs22.x runtime provides the SDK, but
  * loading a client from there means resolving and compiling hundreds of unminified files (the
@@ -130,4 +132,17 @@ export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ 
   const dir = path.dirname(opts.entry);
   for (const f of await readdir(dir)) if (f.endsWith('.cjs')) await copyFile(path.join(dir, f), path.join(opts.outdir, f));
   return result;
+}
+
+// `tsx functions/_shared/bundle.ts <entry> <outdir>`: one function's code directory (for CDK local bundling).
+if (require.main === module) {
+  const [entry, outdir] = process.argv.slice(2);
+  if (!entry || !outdir) {
+    console.error('usage: tsx functions/_shared/bundle.ts <handler.ts> <outdir>');
+    process.exit(2);
+  }
+  bundleHandler({ entry: path.resolve(entry), outdir: path.resolve(outdir), tsconfig: path.resolve(__dirname, '../../tsconfig.json'), sourcemap: true }).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 }
