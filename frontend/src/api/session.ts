@@ -1,0 +1,116 @@
+/**
+ * Runtime configuration and sign-in.
+ *
+ * Configuration is read at run time, so one build serves every deployment: `config.json` beside
+ * index.html (written from the CDK stack outputs: apiUrl, wsUrl, userPoolId, userPoolClientId,
+ * region), else the local platform's `/local/config`.
+ *
+ * Sign-in: with a `userPoolId`, Cognito through aws-amplify Auth (loaded only then, so the
+ * local bundle stays lean) and its ID token; otherwise the local platform's development login.
+ */
+import type { RuntimeConfig } from './types';
+
+export interface Session {
+  /** A bearer token for the API and the WebSocket (refreshed as needed). */
+  token(): Promise<string>;
+  readonly user: string;
+  readonly tenant?: string;
+  readonly kind: 'local' | 'cognito';
+  signOut(): Promise<void>;
+}
+
+async function getJson(url: string): Promise<unknown | undefined> {
+  try {
+    const res = await fetch(url, { cache: 'no-store' });
+    if (!res.ok) return undefined;
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.includes('json')) return undefined;
+    return await res.json();
+  } catch {
+    return undefined;
+  }
+}
+
+function isConfig(v: unknown): v is RuntimeConfig {
+  return typeof v === 'object' && v !== null && typeof (v as RuntimeConfig).apiUrl === 'string' && typeof (v as RuntimeConfig).wsUrl === 'string';
+}
+
+/** Reads the runtime configuration (`./config.json`, then `/local/config`). */
+export async function loadConfig(): Promise<RuntimeConfig> {
+  for (const url of ['./config.json', '/local/config']) {
+    const v = await getJson(url);
+    if (isConfig(v)) return v;
+  }
+  throw new Error('No configuration found: serve config.json (apiUrl, wsUrl, userPoolId, userPoolClientId, region) beside index.html, or open the editor from the local platform (npm start).');
+}
+
+export const usesCognito = (c: RuntimeConfig) => typeof c.userPoolId === 'string' && c.userPoolId.length > 0;
+
+const LOCAL_KEY = 'stepflow.local-session';
+
+/** Development login on the local platform: `POST /local/dev-login` gives a signed token. */
+export async function localSignIn(config: RuntimeConfig, who: { tenantId?: string; userId?: string } = {}): Promise<Session> {
+  const origin = new URL(config.apiUrl, window.location.href).origin;
+  const res = await fetch(`${origin}/local/dev-login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(who) });
+  if (!res.ok) throw new Error(`The local development login failed (HTTP ${res.status}). Is the local platform running?`);
+  const { token } = (await res.json()) as { token: string };
+  sessionStorage.setItem(LOCAL_KEY, JSON.stringify(who));
+  return {
+    kind: 'local',
+    user: who.userId ?? 'developer',
+    ...(who.tenantId ? { tenant: who.tenantId } : {}),
+    token: async () => token,
+    signOut: async () => sessionStorage.removeItem(LOCAL_KEY),
+  };
+}
+
+/** Who signed in locally last time in this tab (to sign in again on reload). */
+export function rememberedLocalUser(): { tenantId?: string; userId?: string } | undefined {
+  const raw = sessionStorage.getItem(LOCAL_KEY);
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as { tenantId?: string; userId?: string };
+  } catch {
+    return undefined;
+  }
+}
+
+async function amplify(config: RuntimeConfig) {
+  const [{ Amplify }, auth] = await Promise.all([import('aws-amplify'), import('aws-amplify/auth')]);
+  Amplify.configure({ Auth: { Cognito: { userPoolId: config.userPoolId as string, userPoolClientId: config.userPoolClientId as string } } });
+  return auth;
+}
+
+function cognitoSession(auth: Awaited<ReturnType<typeof amplify>>, user: string): Session {
+  return {
+    kind: 'cognito',
+    user,
+    token: async () => {
+      const s = await auth.fetchAuthSession();
+      const t = s.tokens?.idToken?.toString();
+      if (!t) throw new Error('Signed out: sign in again');
+      return t;
+    },
+    signOut: () => auth.signOut(),
+  };
+}
+
+/** The Cognito session already signed in (Amplify keeps it), if any. */
+export async function currentCognitoSession(config: RuntimeConfig): Promise<Session | undefined> {
+  const auth = await amplify(config);
+  try {
+    const u = await auth.getCurrentUser();
+    return cognitoSession(auth, u.signInDetails?.loginId ?? u.username);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signs in to the Cognito user pool with a user name and password. */
+export async function cognitoSignIn(config: RuntimeConfig, username: string, password: string, newPassword?: string): Promise<Session | { next: string }> {
+  const auth = await amplify(config);
+  let r = await auth.signIn({ username, password });
+  if (r.nextStep.signInStep === 'CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED' && newPassword) r = await auth.confirmSignIn({ challengeResponse: newPassword });
+  if (!r.isSignedIn) return { next: r.nextStep.signInStep };
+  return cognitoSession(auth, username);
+}
