@@ -48,6 +48,12 @@ export const envSchema = z.object({
   AWS_REGION: z.string().min(1),
   /** The account the state machines live in (part of their ARNs). */
   AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  /** The WebSocket API's @connections endpoint, `https://<api>.execute-api.<region>.amazonaws.com/<stage>`. */
+  WS_MANAGEMENT_ENDPOINT: z.url(),
+  /** The FIFO queue (per-execution order) in front of the fan-out; subscribes queue their catch-up there. */
+  FANOUT_QUEUE_URL: z.url(),
+  /** The tenant of executions started outside the API (synth-time workflows' triggers). */
+  DEFAULT_TENANT: z.string().min(1).default('default'),
   /** Audit records expire after this many days; kept forever when unset. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
 });

@@ -31,7 +31,7 @@ export class ConnectionRepository {
   ) {}
 
   /** Records a connection (repeating it refreshes it: `$connect` may be retried). */
-  async connect(input: { connectionId: string; tenantId: string; userId: string }, at: Date = new Date()): Promise<ConnectionRecord> {
+  async connect(input: { connectionId: string; tenantId: string; userId: string; roles?: readonly string[] }, at: Date = new Date()): Promise<ConnectionRecord> {
     const record: ConnectionRecord = { ...input, connectedAt: at.toISOString(), ttl: epochSeconds(at) + CONNECTION_TTL_SECONDS };
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.connection(input.connectionId), ...record } }));
     return record;

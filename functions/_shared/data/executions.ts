@@ -108,8 +108,10 @@ export class ExecutionRepository {
       ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
       updatedAt: startedAt,
     };
-    // The pointer goes first: a crash between the writes leaves at worst a pointer without a
-    // record (skipped by the listing), never an execution missing from its workflow's list.
+    // The tenant index and the pointer go first: a crash between the writes leaves at worst a
+    // pointer without a record (skipped by the listing), never an execution missing from its
+    // workflow's list, nor a record whose events cannot find their partition.
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.executionTenant(input.executionId), tenantId: input.tenantId } }));
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
@@ -132,6 +134,12 @@ export class ExecutionRepository {
       if (retry) return existing;
       throw new ConflictError(`execution ${input.executionId} already exists`);
     }
+  }
+
+  /** The tenant an execution was recorded under, or undefined (e.g. started outside the API). */
+  async tenantOf(executionId: string): Promise<string | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.executionTenant(executionId) }));
+    return typeof res.Item?.tenantId === 'string' ? res.Item.tenantId : undefined;
   }
 
   async find(tenantId: string, executionId: string): Promise<ExecutionRecord | undefined> {

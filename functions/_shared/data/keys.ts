@@ -50,6 +50,11 @@ export const keys = {
 
   /** The partition of one execution: its record, node runs, event log and subscriptions. */
   executionPartition: (tenantId: string, executionId: string) => `TENANT#${seg(tenantId)}#EXEC#${seg(executionId)}`,
+  /**
+   * Which tenant an execution belongs to, by execution id alone: Step Functions' own status
+   * events and runtime events name only the execution, and the fan-out must find its partition.
+   */
+  executionTenant: (executionId: string) => ({ pk: `EXEC#${seg(executionId)}`, sk: 'TENANT' }),
   /** An execution's record (status, input, output, totals). */
   execution: (tenantId: string, executionId: string) => ({ pk: `TENANT#${seg(tenantId)}#EXEC#${seg(executionId)}`, sk: 'META' }),
   /** `gsi1` entry of an execution under its current status, newest first; moves with each transition. */

@@ -153,6 +153,8 @@ export interface ConnectionRecord {
   readonly connectionId: string;
   readonly tenantId: string;
   readonly userId: string;
+  /** The caller's roles at connect time (what the connection may do). */
+  readonly roles?: readonly string[];
   readonly connectedAt: string;
   /** Epoch seconds after which the connection is treated as gone. */
   readonly ttl: number;
