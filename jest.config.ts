@@ -30,6 +30,7 @@ const frontend: Config = {
   testTimeout: 30_000,
 };
 
-const config: Config = { projects: [backend, frontend] };
+// Per-project testTimeout is ignored by jest: the default for every test is set here.
+const config: Config = { projects: [backend, frontend], testTimeout: 30_000 };
 
 export default config;

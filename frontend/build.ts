@@ -2,7 +2,8 @@
  * Builds the editor into frontend/dist (what the local platform serves and Amplify hosts) and
  * prints the size of every file, raw and gzipped.
  *
- *   npm run build:editor
+ *   npm run build:editor            (into frontend/dist)
+ *   tsx frontend/build.ts <outDir>  (elsewhere; what the browser tests run: vite is ESM-only, jest is not)
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -43,7 +44,7 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 if (require.main === module) {
   const t0 = Date.now();
-  buildEditor()
+  buildEditor(process.argv[2] ? path.resolve(process.argv[2]) : undefined)
     .then((dir) => {
       const sizes = bundleSizes(dir);
       for (const s of sizes) console.log(`${s.file.padEnd(48)} ${kb(s.bytes).padStart(10)} ${kb(s.gzipBytes).padStart(10)} gzip`);

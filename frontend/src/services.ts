@@ -6,6 +6,7 @@ import { createApiClient, type StepflowApi } from './api/client';
 import { RunSocket } from './api/run-socket';
 import type { Session } from './api/session';
 import type { RuntimeConfig } from './api/types';
+import { useEditorStore } from './store/editor-store';
 import { useRunStore } from './store/run-store';
 
 export interface Services {
@@ -27,7 +28,7 @@ export function startServices(config: RuntimeConfig, session: Session): Services
   });
   current = { config, session, api, socket };
   // A handle for people (and browser tests) poking at a live page: drop the socket, read seqs.
-  (globalThis as { stepflow?: unknown }).stepflow = { socket, runs: useRunStore };
+  (globalThis as { stepflow?: unknown }).stepflow = { socket, runs: useRunStore, editor: useEditorStore };
   return current;
 }
 

@@ -223,6 +223,6 @@ export class RunSocket {
       this.resyncing.delete(reply.execution_id);
       this.opts.onSubscribed?.(reply.execution_id, reply.last_seq);
     }
-    else if (reply.type === 'error') this.opts.onError?.(`${reply.code}: ${reply.message}`, reply.execution_id);
+    else if (reply.type === 'error') this.opts.onError?.(`${reply.code}: ${reply.message}`);
   }
 }

@@ -1,23 +1,13 @@
 /**
- * The WebSocket messages the editor sends and reads. The server's lifecycle events are the
- * shared schema's (shared/src/events.ts), each with its per-execution `seq`.
+ * The WebSocket messages (shared/src/ws.ts is the contract): what the editor sends, the replies,
+ * and the lifecycle events (shared/src/events.ts), each with its per-execution `seq`.
  */
 import type { LifecycleEvent } from '@shared/events';
+import type { WsClientMessage, WsReply, WsServerMessage } from '@shared/ws';
 
-export type ClientMessage =
-  | { id?: string; type: 'subscribe'; execution_id: string; after_seq?: number }
-  | { id?: string; type: 'unsubscribe'; execution_id: string }
-  | { id?: string; type: 'send_input'; execution_id: string; node_id?: string; request_id?: string; data: unknown }
-  | { id?: string; type: 'ping' };
-
-export type ReplyMessage =
-  | { id?: string; type: 'subscribed'; execution_id: string; last_seq: number }
-  | { id?: string; type: 'unsubscribed'; execution_id: string }
-  | { id?: string; type: 'input_accepted'; execution_id: string; node_id: string; request_id: string }
-  | { id?: string; type: 'pong'; timestamp?: string }
-  | { id?: string; type: 'error'; code: string; message: string; execution_id?: string };
-
-export type ServerMessage = LifecycleEvent | ReplyMessage;
+export type ClientMessage = WsClientMessage;
+export type ReplyMessage = WsReply;
+export type ServerMessage = WsServerMessage;
 
 const lifecycleTypes = new Set<string>(['execution_started', 'node_started', 'node_completed', 'node_failed', 'execution_completed', 'execution_paused', 'log', 'user_input_required']);
 
