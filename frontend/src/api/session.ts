@@ -37,10 +37,10 @@ function isConfig(v: unknown): v is RuntimeConfig {
 
 /** Reads the runtime configuration (`./config.json`, then `/local/config`). */
 export async function loadConfig(): Promise<RuntimeConfig> {
-  for (const url of ['./config.json', '/local/config']) {
-    const v = await getJson(url);
-    if (isConfig(v)) return v;
-  }
+  // Both at once (one of them answers): config.json wins when both do.
+  const [deployed, local] = await Promise.all([getJson('./config.json'), getJson('/local/config')]);
+  if (isConfig(deployed)) return deployed;
+  if (isConfig(local)) return local;
   throw new Error('No configuration found: serve config.json (apiUrl, wsUrl, userPoolId, userPoolClientId, region) beside index.html, or open the editor from the local platform (npm start).');
 }
 

@@ -4,15 +4,16 @@
  * Delete, Ctrl+Z / Ctrl+Y (Ctrl+Shift+Z), Ctrl+C / Ctrl+V, Ctrl+S.
  */
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { NodeType } from '@shared/workflow';
 import { openRun, openWorkflow, save } from '../actions';
+import type { StepEdge, StepNode } from '../model/types';
 import type { Route } from '../router';
 import { useEditorStore } from '../store/editor-store';
 import { useRunStore } from '../store/run-store';
 import { useUiStore, type SideTab } from '../store/ui-store';
 import { AslPanel } from './AslPanel';
-import { Canvas } from './Canvas';
+import { Canvas, initialView } from './Canvas';
 import { HistoryPanel } from './HistoryPanel';
 import { IssuesPanel } from './IssuesPanel';
 import { LogsPanel } from './LogsPanel';
@@ -63,13 +64,13 @@ function useShortcuts() {
   }, []);
 }
 
+/** Compiles shortly after every change, and after the first paint of a freshly opened workflow. */
 function useLiveValidation() {
   const graphVersion = useEditorStore((s) => s.graphVersion);
-  const hasResult = useEditorStore((s) => s.validation !== undefined);
   useEffect(() => {
-    const t = setTimeout(() => useEditorStore.getState().validate(), hasResult ? VALIDATE_DELAY_MS : 0);
+    const t = setTimeout(() => useEditorStore.getState().validate(), VALIDATE_DELAY_MS);
     return () => clearTimeout(t);
-  }, [graphVersion, hasResult]);
+  }, [graphVersion]);
 }
 
 function Notice() {
@@ -146,21 +147,26 @@ function SidePanel() {
 function EditorInner({ route }: { route: Route }) {
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(false);
-  const flow = useReactFlow();
+  const flow = useReactFlow<StepNode, StepEdge>();
   const id = route.page === 'workflow' ? route.id : undefined;
   const run = route.page === 'workflow' ? route.run : undefined;
   useShortcuts();
   useLiveValidation();
 
+  const opening = useRef<string>(undefined);
   useEffect(() => {
-    if (!id || useEditorStore.getState().workflowId === id) return;
+    if (!id || useEditorStore.getState().workflowId === id || opening.current === id) return;
+    opening.current = id;
     setLoading(true);
     setError(undefined);
     useRunStore.getState().clear();
     openWorkflow(id)
-      .then(() => requestAnimationFrame(() => void flow.fitView({ maxZoom: 1.2, minZoom: 0.05 })))
+      .then(() => requestAnimationFrame(() => initialView(flow)))
       .catch((err: unknown) => setError((err as Error).message))
-      .finally(() => setLoading(false));
+      .finally(() => {
+        opening.current = undefined;
+        setLoading(false);
+      });
   }, [id, flow]);
 
   useEffect(() => {

@@ -4,7 +4,9 @@
  * condition rules and `default`, loop `body`/`done`, `error` on nodes that can fail, one
  * outgoing edge per handle except a parallel's branches.
  */
+import type { NodeHandle } from '@xyflow/react';
 import { catchableNodeTypes, Handles, type NodeType } from '@shared/workflow';
+import { HANDLE_SIZE, NODE_HEIGHT, NODE_WIDTH } from './layout';
 import type { StepEdge, StepNodeData } from './types';
 
 /** The React Flow id of a node's plain output handle (saved as no `sourceHandle`). */
@@ -95,4 +97,23 @@ export function refuseConnection(
       : 'this node already has a next step: use a condition or a parallel to branch';
   }
   return undefined;
+}
+
+/** Where source handle `index` of `count` sits down the right edge, as a fraction of the height. */
+export const handleFraction = (index: number, count: number) => (count > 1 ? (index + 1) / (count + 1) : 0.5);
+
+/**
+ * The handles of a node with their geometry, given to React Flow up front: it then needs no
+ * render to measure a node before it can draw its edges or cull it, so a large workflow renders
+ * only what is on screen from the first frame.
+ */
+export function handleGeometry(data: Pick<StepNodeData, 'type' | 'config'>): NodeHandle[] {
+  const half = HANDLE_SIZE / 2;
+  const out: NodeHandle[] = [];
+  if (hasTargetHandle(data.type)) out.push({ id: null, type: 'target', position: 'left' as NodeHandle['position'], x: -half, y: NODE_HEIGHT / 2 - half, width: HANDLE_SIZE, height: HANDLE_SIZE });
+  const sources = sourceHandles(data);
+  sources.forEach((h, i) => {
+    out.push({ id: h.id, type: 'source', position: 'right' as NodeHandle['position'], x: NODE_WIDTH - half, y: NODE_HEIGHT * handleFraction(i, sources.length) - half, width: HANDLE_SIZE, height: HANDLE_SIZE });
+  });
+  return out;
 }

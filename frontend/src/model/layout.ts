@@ -2,8 +2,11 @@
 import dagre from '@dagrejs/dagre';
 import type { StepEdge, StepNode } from './types';
 
+/** Every canvas node has this size (styles.css `.step-node`), so handle positions are known before any render. */
 export const NODE_WIDTH = 180;
-export const NODE_HEIGHT = 64;
+export const NODE_HEIGHT = 84;
+/** The rendered size of a handle (styles.css `.react-flow__handle`). */
+export const HANDLE_SIZE = 10;
 
 /** New positions for every node (the graph itself is unchanged). */
 export function layoutPositions(nodes: readonly StepNode[], edges: readonly StepEdge[]): Map<string, { x: number; y: number }> {

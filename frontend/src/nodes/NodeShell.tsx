@@ -6,7 +6,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { useEditorStore } from '../store/editor-store';
 import { useRunStore } from '../store/run-store';
-import { hasTargetHandle, sourceHandles } from '../model/handles';
+import { handleFraction, hasTargetHandle, sourceHandles } from '../model/handles';
 import type { StepNode } from '../model/types';
 import { nodeLooks, summary } from './meta';
 
@@ -55,7 +55,7 @@ export function NodeShell({ id, data, selected }: NodeProps<StepNode>) {
             type="source"
             position={Position.Right}
             className={`handle-out handle-${h.kind}`}
-            style={handles.length > 1 ? { top: `${((i + 1) / (handles.length + 1)) * 100}%` } : undefined}
+            style={{ top: `${handleFraction(i, handles.length) * 100}%` }}
             title={h.label || 'next'}
           >
             {h.label && <span className="handle-label">{h.label}</span>}
