@@ -45,6 +45,14 @@ export async function startEditorHarness(options: { waitMs?: number } = {}): Pro
     distDir,
     async close() {
       await browser.close().catch(() => undefined);
+      // Runs a failed test left live would outlive the stores they write to: stop them first.
+      const token = await platform.devToken({ tenantId: 'local' });
+      for (const status of ['RUNNING', 'PAUSED']) {
+        const res = await fetch(`${platform.apiUrl}/executions?status=${status}&limit=100`, { headers: { authorization: `Bearer ${token}` } });
+        const { items } = (await res.json()) as { items: Array<{ executionId: string }> };
+        for (const e of items) await fetch(`${platform.apiUrl}/executions/${encodeURIComponent(e.executionId)}/stop`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      }
+      await platform.settle();
       await platform.close();
       await rm(work, { recursive: true, force: true });
     },

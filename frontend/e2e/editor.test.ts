@@ -163,7 +163,50 @@ describe('the editor against the local platform', () => {
     await shot('04-stopped');
   });
 
+  it('pauses a run at the next node boundary and resumes it', async () => {
+    const token = await h.platform.devToken({ tenantId: 'local', userId: 'developer' });
+    const call = (method: string, p: string, body?: unknown) =>
+      fetch(`${h.platform.apiUrl}${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const workflow = {
+      schemaVersion: 1,
+      metadata: { name: 'Approve then write' },
+      nodes: [
+        { id: 'start', type: 'start', position: { x: 0, y: 0 }, config: {} },
+        { id: 'approve', type: 'human_input', position: { x: 250, y: 0 }, config: { prompt: 'Go on?', inputSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } } },
+        { id: 'write', type: 'llm', position: { x: 500, y: 0 }, config: { models: [{ provider: 'local', model: 'default' }], prompt: 'Write it' } },
+        { id: 'end', type: 'end', position: { x: 750, y: 0 }, config: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'approve' },
+        { id: 'e2', source: 'approve', target: 'write' },
+        { id: 'e3', source: 'write', target: 'end' },
+      ],
+    };
+    expect((await call('POST', '/workflows', { id: 'approve-then-write', workflow })).status).toBe(201);
+    expect((await call('POST', '/workflows/approve-then-write/publish', {})).status).toBe(201);
+
+    await page.goto(`${h.platform.url}/#/w/approve-then-write`);
+    await node('write').waitFor();
+    await page.click('[data-tab="run"]');
+    await page.click('[data-testid="start-run"]');
+    await page.locator('[data-node-id="approve"][data-status="waiting"]').waitFor();
+    await page.click('[data-testid="pause"]');
+    await page.getByText('pause requested', { exact: true }).waitFor();
+    await page.locator('[data-request-node="approve"] [data-field="answer.ok"]').check();
+    await page.click('[data-testid="answer-approve"]');
+    // The llm node is the next boundary: the run pauses there instead of running it.
+    await page.locator('[data-testid="run-status"]', { hasText: 'PAUSED' }).waitFor();
+    expect(await page.locator('[data-testid="timeline"] li[data-type="execution_paused"]').count()).toBe(1);
+    expect(await status('end')).toBeNull();
+    await shot('05-paused');
+    await page.click('[data-testid="resume"]');
+    await page.locator('[data-testid="run-status"]', { hasText: 'SUCCEEDED' }).waitFor();
+    await page.locator('[data-node-id="write"][data-status="succeeded"]').waitFor();
+  });
+
   it('says clearly when a save conflicts with a newer revision (409)', async () => {
+    await page.goto(`${h.platform.url}/#/w/e2e-approval`);
+    await node('llm_1').waitFor();
     const token = await h.platform.devToken({ tenantId: 'local', userId: 'someone-else' });
     const current = (await (await fetch(`${h.platform.apiUrl}/workflows/e2e-approval`, { headers: { authorization: `Bearer ${token}` } })).json()) as { revision: number; graph: Record<string, unknown> };
     const res = await fetch(`${h.platform.apiUrl}/workflows/e2e-approval`, {
@@ -176,7 +219,7 @@ describe('the editor against the local platform', () => {
     await page.click('[data-testid="save"]');
     await page.locator('[data-testid="conflict"]').waitFor();
     await expect(page.locator('[data-testid="conflict"]').textContent()).resolves.toContain('newer revision');
-    await shot('05-conflict');
+    await shot('06-conflict');
     await page.click('text=Overwrite with mine');
     await page.locator('[data-testid="save-state"]', { hasText: 'saved · rev 3' }).waitFor();
   });
