@@ -119,4 +119,55 @@ describe('node runtime handlers on local stand-ins', () => {
     expect(got.sort()).toEqual(events.map((e) => e.message).sort());
     client.destroy();
   });
+
+  describe('the node lifecycle middleware', () => {
+    const exec = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:wf:${name}`;
+    const detailsFor = (executionId: string) => bus.entries.map((e) => JSON.parse(e.Detail) as { type: string; execution_id: string; node_id?: string; attempt?: number; attempts?: number; output?: unknown; retryable?: boolean; error?: { name: string } }).filter((d) => d.execution_id === executionId);
+
+    it('puts node_started then node_completed and records the node run with its output and duration', async () => {
+      const { handler } = require('../transform-data/handler') as typeof import('../transform-data/handler');
+      const id = exec('life-1');
+      await handler(base({ execution: { id }, workflow: { name: 'wf', id: 'wf', tenantId: 'acme' }, node: { id: 'sum', type: 'transform' }, config: { mode: 'jsonata', expression: '1 + 2', inputs: {} } }), lambdaContext());
+      const events = detailsFor(id).filter((d) => d.node_id === 'sum');
+      expect(events.map((e) => e.type)).toEqual(['node_started', 'node_completed']);
+      expect(events[0]).toMatchObject({ attempt: 1 });
+      expect(events[1]).toMatchObject({ output: 3, attempts: 1 });
+      const { NodeRunRepository } = require('./data/node-runs') as typeof import('./data/node-runs');
+      expect(await new NodeRunRepository(dynamo.doc, dynamo.tableName).find('acme', id, 'sum')).toMatchObject({ status: 'SUCCEEDED', attempts: 1, output: 3, durationMs: expect.any(Number) });
+    });
+
+    it('a failure puts node_failed and records it; the retry of the same payload is attempt 2', async () => {
+      const { handler } = require('../transform-data/handler') as typeof import('../transform-data/handler');
+      const id = exec('life-2');
+      const payload = base({ execution: { id }, workflow: { name: 'wf', tenantId: 'acme' }, node: { id: 'bad', type: 'transform' }, config: { mode: 'jsonata', expression: '$$$ nope', inputs: {} } });
+      await expect(handler(payload, lambdaContext())).rejects.toMatchObject({ name: 'Stepflow.ValidationError' });
+      await expect(handler(payload, lambdaContext())).rejects.toMatchObject({ name: 'Stepflow.ValidationError' });
+      const events = detailsFor(id);
+      expect(events.map((e) => `${e.type}:${e.attempt ?? ''}`)).toEqual(['node_started:1', 'node_failed:1', 'node_started:2', 'node_failed:2']);
+      expect(events[1]).toMatchObject({ retryable: false, error: { name: 'Stepflow.ValidationError' } });
+      const { NodeRunRepository } = require('./data/node-runs') as typeof import('./data/node-runs');
+      expect(await new NodeRunRepository(dynamo.doc, dynamo.tableName).find('acme', id, 'bad')).toMatchObject({ status: 'FAILED', attempts: 2, error: { name: 'Stepflow.ValidationError' } });
+    });
+
+    it('fails fast with Stepflow.Paused when the execution is paused, before the node starts; pause gates pass through', async () => {
+      const { ExecutionRepository } = require('./data/executions') as typeof import('./data/executions');
+      const executions = new ExecutionRepository(dynamo.doc, dynamo.tableName);
+      const id = exec('life-3');
+      await executions.create({ tenantId: 'acme', executionId: id, workflowId: 'wf', version: 1 });
+      await executions.requestPause('acme', id);
+      const { handler } = require('../transform-data/handler') as typeof import('../transform-data/handler');
+      const payload = base({ execution: { id }, workflow: { name: 'wf', tenantId: 'acme' }, node: { id: 'next', type: 'transform' }, config: { mode: 'jsonata', expression: '1', inputs: {} } });
+      await expect(handler(payload, lambdaContext())).rejects.toMatchObject({ name: 'Stepflow.Paused' });
+      expect(detailsFor(id).filter((d) => d.node_id === 'next')).toEqual([]);
+      // The gate itself runs while paused (it is what parks the run) and is not a node run.
+      const gate = (require('../record-callback/handler') as typeof import('../record-callback/handler')).handler;
+      await gate(base({ execution: { id }, workflow: { name: 'wf', tenantId: 'acme' }, node: { id: 'next', type: 'transform' }, callback: 'pause', taskToken: 'gate-token', pauseCause: { Error: 'Stepflow.Paused' } }), lambdaContext());
+      expect(detailsFor(id).filter((d) => d.type.startsWith('node_'))).toEqual([]);
+      // After resume the node runs: attempt 1 (the paused try never started).
+      await executions.markPaused('acme', id);
+      await executions.resume('acme', id);
+      await handler(payload, lambdaContext());
+      expect(detailsFor(id).filter((d) => d.type.startsWith('node_')).map((d) => `${d.type}:${d.attempt ?? d.attempts}`)).toEqual(['node_started:1', 'node_completed:1']);
+    });
+  });
 });

@@ -13,6 +13,7 @@ import type { Context } from 'aws-lambda';
 import { ErrorNames, NodeError } from '@shared/errors';
 import { nodeInvocationSchema, type NodeInvocation, type NodeResult } from '@shared/runtime';
 import type { Emit } from './emit';
+import { nodeLifecycle, type LifecycleOptions } from './lifecycle';
 import { offloadLargeOutput, resolveStoredRefs, type ObjectStore } from './large-output';
 import { logger, tracer } from './powertools';
 
@@ -29,6 +30,8 @@ export interface NodeHandlerDeps {
   readonly objects?: () => ObjectStore;
   /** An event sink for one invocation; `flush` is awaited before the handler returns. */
   readonly events: (invocation: NodeInvocation) => { emit: Emit; flush(): Promise<void> };
+  /** The node lifecycle (node runs, node events, the pause check); absent: none (the code runtime). */
+  readonly lifecycle?: LifecycleOptions;
 }
 
 /** Stops work this long before Lambda's own timeout, so the error is ours and clear. */
@@ -49,10 +52,11 @@ export function classifyError(err: unknown): Error {
  * ```
  */
 export function nodeHandler(logic: NodeLogic, deps: NodeHandlerDeps) {
-  return middy<unknown, NodeResult, Error, Context>()
+  const chain = middy<unknown, NodeResult, Error, Context>()
     .use(injectLambdaContext(logger, { clearState: true }))
-    .use(captureLambdaHandler(tracer))
-    .handler(async (event, context) => {
+    .use(captureLambdaHandler(tracer));
+  if (deps.lifecycle) chain.use(nodeLifecycle(deps.lifecycle));
+  return chain.handler(async (event, context) => {
       const parsed = nodeInvocationSchema.safeParse(event);
       if (!parsed.success) {
         throw new NodeError(ErrorNames.Validation, `the payload is not a node invocation: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

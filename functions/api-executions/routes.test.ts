@@ -86,7 +86,9 @@ beforeAll(async () => {
   engine = new LocalEngine({
     // The real runtimes, with every model served by the local model (examples use llm nodes).
     runtimes: defaultRuntimes(tools).with(aiRuntimes({ tools, modelMode: 'local' })),
-    waitMs: 300,
+    // Long enough that a pause and a resume sent back to back both land inside the wait, even on
+    // a loaded machine (the cancel test depends on it).
+    waitMs: 1500,
     callbacks,
     // The pause flag is the execution record's; the engine only knows the execution id.
     isPaused: async (executionId) => {

@@ -38,6 +38,8 @@ export interface FanOutDeps {
    * StartExecution returns). @default 3000
    */
   readonly tenantWaitMs?: number;
+  /** Per-container memory: an execution's tenant never changes, and its last seq only grows. */
+  readonly cache?: FanOutCache;
   readonly logger?: { warn(message: string, extra?: Record<string, unknown>): void };
 }
 
@@ -68,6 +70,21 @@ export const fanOutMessageSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type FanOutMessage = z.infer<typeof fanOutMessageSchema>;
+
+/** Bounded memory of tenants and last seqs by execution (oldest forgotten first). */
+export class FanOutCache {
+  private readonly entries = new Map<string, { tenantId: string; lastSeq: number }>();
+  constructor(private readonly capacity = 10_000) {}
+  get(executionId: string) {
+    return this.entries.get(executionId);
+  }
+  set(executionId: string, tenantId: string, seq: number): void {
+    const prev = this.entries.get(executionId);
+    this.entries.delete(executionId);
+    this.entries.set(executionId, { tenantId, lastSeq: Math.max(seq, prev?.tenantId === tenantId ? prev.lastSeq : 0) });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
 
 export type FanOutResult =
   | { readonly kind: 'event'; readonly seq: number; readonly duplicate: boolean; readonly sent: number; readonly gone: number }
@@ -126,29 +143,75 @@ export function eventFromSfnStatus(detail: SfnStatusDetail, time?: string): Life
  */
 export async function fanOut(message: FanOutMessage, deps: FanOutDeps): Promise<FanOutResult> {
   if (message.kind === 'catch_up') return catchUp(message, deps);
-  const event = message.kind === 'event' ? message.event : eventFromSfnStatus(message.detail, message.time);
+  const event = eventOf(message);
   if (!event) return { kind: 'skipped', reason: 'status needs no event' };
-  const tenantId = (await tenantOf(event.execution_id, deps)) ?? deps.defaultTenant;
+  return (await fanOutEvents([event], deps))[0] as FanOutResult;
+}
+
+/** The lifecycle event a message carries (none for a catch-up or a status that needs none). */
+function eventOf(message: FanOutMessage): LifecycleEvent | undefined {
+  if (message.kind === 'event') return message.event;
+  if (message.kind === 'sfn_status') return eventFromSfnStatus(message.detail, message.time);
+  return undefined;
+}
+
+/**
+ * Fans out consecutive events of one execution together: they are appended concurrently (each
+ * at its own number when the end of the log is known, so a batch costs two round trips, not two
+ * per event), then posted to each watcher in seq order, while the markers and records finish.
+ */
+export async function fanOutEvents(events: readonly LifecycleEvent[], deps: FanOutDeps): Promise<FanOutResult[]> {
+  const first = events[0];
+  if (!first) return [];
+  const executionId = first.execution_id;
+  if (events.some((e) => e.execution_id !== executionId)) throw new Error('fanOutEvents takes events of one execution');
+  let cached = deps.cache?.get(executionId);
+  const tenantId = cached?.tenantId ?? (await tenantOf(executionId, deps)) ?? deps.defaultTenant;
   if (!tenantId) {
-    deps.logger?.warn('event for an execution with no tenant; dropped', { executionId: event.execution_id, type: event.type });
-    return { kind: 'skipped', reason: 'no tenant' };
+    deps.logger?.warn('events for an execution with no tenant; dropped', { executionId, count: events.length });
+    return events.map(() => ({ kind: 'skipped', reason: 'no tenant' }));
   }
-  const { seq, duplicate } = await deps.log.append(tenantId, event);
-  await applyToRecords(tenantId, event, deps);
-  const frame = eventFrame({ ...event, seq });
+  // Who watches is read while the events are appended (three round trips for the batch).
+  const subscribersRead = deps.connections.subscribers(tenantId, executionId);
+  const appended: Array<{ seq: number; duplicate: boolean; settled?: Promise<void> }> = [];
+  let rest = events;
+  if (!cached) {
+    // The end of the log is unknown here: the first append finds it.
+    const one = await deps.log.append(tenantId, first, { deferMarker: true });
+    appended.push(one);
+    deps.cache?.set(executionId, tenantId, one.seq);
+    cached = { tenantId, lastSeq: one.seq };
+    rest = events.slice(1);
+  }
+  appended.push(...(await deps.log.appendMany(tenantId, rest, { deferMarker: true, nextSeqHint: (cached?.lastSeq ?? 0) + 1 })));
+  const subscribers = await subscribersRead;
+  for (const a of appended) deps.cache?.set(executionId, tenantId, a.seq);
+
+  // Each seq once, in order (a redelivery inside the batch shares its original's number).
+  const bySeq = new Map<number, LifecycleEvent>();
+  events.forEach((e, i) => bySeq.set((appended[i] as { seq: number }).seq, e));
+  const frames = [...bySeq.entries()].sort((a, b) => a[0] - b[0]).map(([seq, e]) => eventFrame({ ...e, seq }));
+  const results = appended.map((a) => ({ kind: 'event' as const, seq: a.seq, duplicate: a.duplicate, sent: 0, gone: 0 }));
   let sent = 0;
   let gone = 0;
-  const subscribers = await deps.connections.subscribers(tenantId, event.execution_id);
-  await Promise.all(
-    subscribers.map(async (connectionId) => {
-      if ((await deps.post(connectionId, frame)) === 'sent') sent += 1;
-      else {
-        gone += 1;
-        await deps.connections.disconnect(connectionId);
+  await Promise.all([
+    ...appended.map((a) => a.settled),
+    (async () => {
+      for (const e of events) await applyToRecords(tenantId, e, deps);
+    })(),
+    ...subscribers.map(async (connectionId) => {
+      for (const frame of frames) {
+        if ((await deps.post(connectionId, frame)) === 'gone') {
+          gone += 1;
+          await deps.connections.disconnect(connectionId);
+          return;
+        }
       }
+      sent += 1;
     }),
-  );
-  return { kind: 'event', seq, duplicate, sent, gone };
+  ]);
+  // Counts per watcher, reported on each event of the batch.
+  return results.map((r) => ({ ...r, sent, gone }));
 }
 
 async function tenantOf(executionId: string, deps: FanOutDeps): Promise<string | undefined> {
@@ -259,29 +322,65 @@ export async function fanOutBatch(
   deps: FanOutDeps,
   onError: (messageId: string, err: unknown) => void = () => undefined,
 ): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
-  const failures: Array<{ itemIdentifier: string }> = [];
+  const failed = new Set<string>();
   const blocked = new Set<string>();
+  const parsed: Array<{ messageId: string; message: FanOutMessage; group: string }> = [];
   for (const record of records) {
-    let message: FanOutMessage;
     try {
-      message = messageFromQueueBody(record.body);
+      const message = messageFromQueueBody(record.body);
+      parsed.push({ messageId: record.messageId, message, group: groupOf(message) });
     } catch (err) {
       // Malformed forever: retrying cannot help, so it is logged and left out of the failures.
       onError(record.messageId, err);
-      continue;
-    }
-    const group = groupOf(message);
-    if (blocked.has(group)) {
-      failures.push({ itemIdentifier: record.messageId });
-      continue;
-    }
-    try {
-      await fanOut(message, deps);
-    } catch (err) {
-      onError(record.messageId, err);
-      blocked.add(group);
-      failures.push({ itemIdentifier: record.messageId });
     }
   }
+  await fanOutMessages(parsed, deps, (items, err) => {
+    for (const item of items) {
+      onError(item.messageId, err);
+      failed.add(item.messageId);
+      blocked.add(item.group);
+    }
+  }, (item) => blocked.has(item.group));
+  // After a failure, the later messages of that execution are not handled: report them too.
+  const failures = parsed.filter((p) => failed.has(p.messageId) || blocked.has(p.group)).map((p) => ({ itemIdentifier: p.messageId }));
   return { batchItemFailures: failures };
+}
+
+/**
+ * Handles messages in order, consecutive events of one execution together (fanOutEvents).
+ * `skip` leaves out messages of a group that already failed; `onFailure` gets what failed.
+ */
+export async function fanOutMessages<T extends { message: FanOutMessage; group: string }>(
+  items: readonly T[],
+  deps: FanOutDeps,
+  onFailure: (items: T[], err: unknown) => void,
+  skip: (item: T) => boolean = () => false,
+): Promise<void> {
+  let i = 0;
+  while (i < items.length) {
+    const item = items[i] as T;
+    if (skip(item)) {
+      i += 1;
+      continue;
+    }
+    const run: T[] = [item];
+    const event = eventOf(item.message);
+    if (event) {
+      while (i + run.length < items.length) {
+        const next = items[i + run.length] as T;
+        const e = eventOf(next.message);
+        if (!e || next.group !== item.group || e.execution_id !== event.execution_id) break;
+        run.push(next);
+      }
+    }
+    try {
+      if (event) {
+        const events = run.map((r) => eventOf(r.message)).filter((e): e is LifecycleEvent => e !== undefined);
+        await fanOutEvents(events, deps);
+      } else await fanOut(item.message, deps);
+    } catch (err) {
+      onFailure(run, err);
+    }
+    i += run.length;
+  }
 }

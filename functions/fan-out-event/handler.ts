@@ -12,7 +12,7 @@ import { connectionPoster, managementClient } from '../_shared/clients/ws-manage
 import { ConnectionRepository, ExecutionEventLog, ExecutionRepository, NodeRunRepository } from '../_shared/data';
 import { loadEnv } from '../_shared/env';
 import { logger, tracer } from '../_shared/powertools';
-import { fanOutBatch, type FanOutDeps } from './fan-out-event';
+import { FanOutCache, fanOutBatch, type FanOutDeps } from './fan-out-event';
 
 const env = loadEnv(['TABLE_NAME', 'WS_MANAGEMENT_ENDPOINT', 'DEFAULT_TENANT']);
 const doc = documentClient();
@@ -23,6 +23,7 @@ const deps: FanOutDeps = {
   nodeRuns: new NodeRunRepository(doc, env.TABLE_NAME),
   post: connectionPoster(managementClient(env.WS_MANAGEMENT_ENDPOINT)),
   defaultTenant: env.DEFAULT_TENANT,
+  cache: new FanOutCache(),
   logger: { warn: (message, extra) => logger.warn(message, extra ?? {}) },
 };
 

@@ -7,7 +7,7 @@ import { DynamoUsageLedger } from '../_shared/usage-ledger';
 import { awsNodeDeps } from '../_shared/wiring';
 import { invokeLlm } from './invoke-llm';
 
-const env = loadEnv(['EVENT_BUS_NAME', 'ARTIFACTS_BUCKET', 'TABLE_NAME', 'MODEL_MODE', 'LOCAL_MODEL_FIXTURE']);
+const env = loadEnv(['EVENT_BUS_NAME', 'ARTIFACTS_BUCKET', 'TABLE_NAME', 'DEFAULT_TENANT', 'MODEL_MODE', 'LOCAL_MODEL_FIXTURE']);
 const models = modelsFromEnv(env);
 
 export const handler = nodeHandler(

@@ -5,6 +5,6 @@ import { nodeHandler } from '../_shared/node-handler';
 import { awsNodeDeps } from '../_shared/wiring';
 import { requestInput } from './request-input';
 
-const env = loadEnv(['EVENT_BUS_NAME', 'ARTIFACTS_BUCKET', 'TABLE_NAME']);
+const env = loadEnv(['EVENT_BUS_NAME', 'ARTIFACTS_BUCKET', 'TABLE_NAME', 'DEFAULT_TENANT']);
 
 export const handler = nodeHandler((invocation, ctx) => requestInput(invocation, { callbacks: new DynamoCallbackStore(documentClient(), env.TABLE_NAME), emit: ctx.emit }), awsNodeDeps(env));

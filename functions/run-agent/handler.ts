@@ -11,7 +11,7 @@ import { DynamoAgentStore } from './agent-store';
 import { runAgent } from './run-agent';
 import { toolboxFromRegistry } from './toolbox';
 
-const env = loadEnv(['EVENT_BUS_NAME', 'ARTIFACTS_BUCKET', 'TABLE_NAME', 'MODEL_MODE', 'LOCAL_MODEL_FIXTURE', 'TOOL_HTTP_ALLOW_HOSTS', 'TOOL_HTTP_TIMEOUT_MS', 'TOOL_HTTP_MAX_BYTES', 'TOOL_S3_ALLOW_BUCKETS']);
+const env = loadEnv(['EVENT_BUS_NAME', 'ARTIFACTS_BUCKET', 'TABLE_NAME', 'DEFAULT_TENANT', 'MODEL_MODE', 'LOCAL_MODEL_FIXTURE', 'TOOL_HTTP_ALLOW_HOSTS', 'TOOL_HTTP_TIMEOUT_MS', 'TOOL_HTTP_MAX_BYTES', 'TOOL_S3_ALLOW_BUCKETS']);
 const models = modelsFromEnv(env);
 const tools = toolboxFromRegistry(toolsFromEnv(env));
 

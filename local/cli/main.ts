@@ -27,6 +27,7 @@ const USAGE = `Usage:
   stepflow validate <workflow.json>             check a workflow; lists every issue with its node id
   stepflow compile  <workflow.json> [--out f]   print (or write) the Step Functions definition (ASL)
   stepflow run      <workflow.json> [options]   run it in the local engine, with live progress
+  stepflow start    [--port n] [--data dir|--memory]   the whole product locally: editor, API, WebSocket
 Run options:
   --input <json>          execution input (default {})
   --input-file <file>     execution input from a JSON file
@@ -41,6 +42,12 @@ Run options:
 
 /** Runs the CLI with process streams; resolves to the exit code. */
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'start') {
+    // The platform loads the servers and the editor build only when asked for.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { serve } = require('../platform/main') as typeof import('../platform/main');
+    return serve(argv.slice(1));
+  }
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   let rl: ReturnType<typeof createInterface> | undefined;
   const io: CliIO = {

@@ -112,6 +112,8 @@ export class LocalExecution {
   /** @internal */ abort: () => void = () => undefined;
   /** @internal */ readonly settle = deferred<ExecutionOutcome>();
   /** @internal */ stopReason?: { error: string; cause: string };
+  /** Settles once a stop's bookkeeping (cancelling waiting callback records) is done. */
+  stopped?: Promise<void>;
   private counter = 0;
 
   constructor(
@@ -280,9 +282,13 @@ export class LocalEngine implements TaskCallbacks {
         cb.settle.reject(new NodeError(ErrorNames.Internal, 'execution stopped'));
       }
     }
-    void this.callbackStore.list(executionId).then((records) =>
-      Promise.all(records.filter((r) => r.status === 'waiting').map((r) => this.callbackStore.finish(executionId, r.requestId, 'cancelled').catch(() => undefined))),
-    );
+    ex.stopped = this.callbackStore
+      .list(executionId)
+      .then((records) => Promise.all(records.filter((r) => r.status === 'waiting').map((r) => this.callbackStore.finish(executionId, r.requestId, 'cancelled').catch(() => undefined))))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
     ex.abort();
   }
 

@@ -24,8 +24,8 @@ import path from 'node:path';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { Worker } from 'node:worker_threads';
 import type { Role } from '@shared/auth';
 import { EVENT_SOURCE, eventDetailTypes, type LifecycleEvent } from '@shared/events';
 import { workflowSchema, type Workflow } from '@shared/workflow';
@@ -56,7 +56,7 @@ import { ACCESS_AUDIT_ACTIONS, accessRoutes } from '../../functions/api-access/r
 import { AGENT_AUDIT_ACTIONS, agentRoutes } from '../../functions/api-agents/routes';
 import { DynamoPauseRequests, EXECUTION_AUDIT_ACTIONS, executionRoutes } from '../../functions/api-executions/routes';
 import { WORKFLOW_AUDIT_ACTIONS, workflowRoutes } from '../../functions/api-workflows/routes';
-import { fanOut, messageFromQueueBody, type FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
+import { FanOutCache, fanOutMessages, groupOf, messageFromQueueBody, type FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
 import { answerInput } from '../../functions/request-input/answer-input';
 import { authorizeConnect } from '../../functions/ws-authorizer/ws-authorizer';
 import { onConnect, onDisconnect, onMessage, type WsRouteDeps } from '../../functions/ws-routes/ws-routes';
@@ -92,6 +92,14 @@ export interface PlatformOptions {
   readonly waitMs?: number;
   /** Milliseconds between retries instead of the backoff in the definition. */
   readonly retryDelayMs?: number;
+  /**
+   * `local` (default): every llm and agent node answers from the deterministic local model,
+   * labelled `simulated`; `real`: Bedrock with the machine's AWS credentials and the
+   * OpenAI-compatible endpoints workflows name (never the local model silently).
+   */
+  readonly modelMode?: 'local' | 'real';
+  /** Multiplies every schedule trigger's interval (tests and demos). @default 1 */
+  readonly scheduleScale?: number;
   /** The tenant of the development login. @default 'local' */
   readonly devTenant?: string;
   /** Where operational messages go. @default nowhere */
@@ -142,6 +150,8 @@ const ARTIFACTS = 'stepflow-artifacts';
 const BUS = 'stepflow';
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** s3rver accepts exactly this key pair. */
+export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 /** Published versions, replayed in order on start so version numbers and ARNs survive restarts. */
@@ -169,10 +179,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   try {
     // ---- DynamoDB
-    const dynamoServer = dynalite({ ...(options.memory ? {} : { path: path.join(dataDir, 'dynamodb') }), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await new Promise<void>((resolve) => dynamoServer.listen(0, '127.0.0.1', () => resolve()));
-    closers.push(() => new Promise<void>((resolve) => dynamoServer.close(() => resolve())));
-    const dynamoUrl = `http://127.0.0.1:${(dynamoServer.address() as AddressInfo).port}`;
+    const dynamoWorker = new Worker(path.join(__dirname, 'dynalite-worker.cjs'), { workerData: { path: options.memory ? undefined : path.join(dataDir, 'dynamodb') } });
+    const dynamoPort = await new Promise<number>((resolve, reject) => {
+      dynamoWorker.once('message', (m: { port: number }) => resolve(m.port));
+      dynamoWorker.once('error', reject);
+    });
+    closers.push(async () => {
+      await new Promise<void>((resolve) => {
+        dynamoWorker.once('message', () => resolve());
+        dynamoWorker.postMessage('close');
+      });
+      await dynamoWorker.terminate();
+    });
+    const dynamoUrl = `http://127.0.0.1:${dynamoPort}`;
     const dynamo = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: CREDENTIALS });
     closers.push(async () => dynamo.destroy());
     try {
@@ -187,7 +206,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const s3Address = await s3Server.run();
     closers.push(() => s3Server.close());
     const s3Url = `http://127.0.0.1:${s3Address.port}`;
-    const s3 = new S3Client({ endpoint: s3Url, region: REGION, forcePathStyle: true, credentials: CREDENTIALS });
+    const s3 = new S3Client({ endpoint: s3Url, region: REGION, forcePathStyle: true, credentials: S3_CREDENTIALS });
     closers.push(async () => s3.destroy());
 
     // ---- Repositories
@@ -203,15 +222,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     // ---- Step Functions (the engine) and its event stream onto the bus
     const tools = defaultTools();
+    const tenantCache = new Map<string, string>();
     let stepFunctions!: LocalStepFunctions;
     const engine = new LocalEngine({
-      runtimes: defaultRuntimes(tools).with(aiRuntimes({ tools, modelMode: 'local' })),
+      runtimes: defaultRuntimes(tools).with(aiRuntimes({ tools, modelMode: options.modelMode ?? 'local' })),
       callbacks,
       ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
       ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
       // The pause flag is the execution record's, as the lifecycle middleware reads it on AWS.
       isPaused: async (executionId) => {
-        const tenantId = await executions.tenantOf(executionId);
+        const tenantId = tenantCache.get(executionId) ?? (await executions.tenantOf(executionId));
+        if (tenantId) tenantCache.set(executionId, tenantId);
         const record = tenantId ? await executions.find(tenantId, executionId) : undefined;
         return record ? record.pauseRequested || record.status === 'PAUSED' : false;
       },
@@ -229,6 +250,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     // PutEvents calls are chained so events reach the bus in the order the engine produced them.
     let putChain: Promise<unknown> = Promise.resolve();
     const putLifecycle = (event: LifecycleEvent) => {
+      // The pause check's tenant memory lasts as long as the run.
+      if (event.type === 'execution_completed') tenantCache.delete(event.execution_id);
       putChain = putChain
         .then(() => bus.putEvents([{ EventBusName: BUS, Source: EVENT_SOURCE, DetailType: eventDetailTypes[event.type], Detail: JSON.stringify(event), Time: event.timestamp }]))
         .then((r) => {
@@ -237,15 +260,23 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         .catch((err: Error) => log(`could not put event: ${err.message}`));
     };
     const unsubscribeEngine = engine.subscribe(putLifecycle);
-    closers.push(async () => {
-      unsubscribeEngine();
-      for (const ex of engine.list()) if (ex.status === 'RUNNING' || ex.status === 'PAUSED') engine.stop(ex.executionId, { error: 'Stepflow.Shutdown', cause: 'the local platform stopped' });
-    });
 
     // ---- WebSocket gateway, fan-out queue
     let post!: ReturnType<typeof connectionPoster>;
+    const fanOutCache = new FanOutCache();
+    const fanOutDeps = () => ({ log: eventLog, connections, executions, nodeRuns, post, defaultTenant: devTenant, cache: fanOutCache, logger: { warn: (m: string) => log(m) } });
     const fanOutQueue = new LocalFifoQueue<FanOutMessage>({
-      consumer: (message) => fanOut(message, { log: eventLog, connections, executions, nodeRuns, post, defaultTenant: devTenant, logger: { warn: (m) => log(m) } }).then(() => undefined),
+      // Up to 10 messages of an execution at once, as the fan-out Lambda reads its FIFO queue.
+      batchConsumer: async (messages) => {
+        let failure: unknown;
+        await fanOutMessages(
+          messages.map((message) => ({ message, group: groupOf(message) })),
+          fanOutDeps(),
+          (_items, err) => (failure ??= err),
+          () => failure !== undefined,
+        );
+        if (failure !== undefined) throw failure;
+      },
       onDeadLetter: (message, err) => log(`fan-out gave up on a ${message.kind} message: ${(err as Error).message}`),
     });
     bus.putRule({
@@ -258,7 +289,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         },
       ],
     });
-    closers.push(() => fanOutQueue.close());
 
     const issuerRef: { current?: DevIssuer } = {};
     let jwt!: ReturnType<typeof createJwtAuthenticator>;
@@ -337,7 +367,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           server.close(() => resolve());
         }),
     );
-    const issuer = await createDevIssuer({ keyDirectory: path.join(dataDir, 'keys'), issuer: url });
+    // A fixed issuer (not the URL, whose port may change): tokens stay valid across restarts.
+    const issuer = await createDevIssuer({ keyDirectory: path.join(dataDir, 'keys'), issuer: 'stepflow://local' });
     issuerRef.current = issuer;
     jwt = createJwtAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: `${url}${DEV_JWKS_PATH}` });
 
@@ -370,7 +401,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       });
       return started.executionArn;
     };
-    triggers = new TriggerManager({ bus, s3, start: starter, dataDir, log });
+    triggers = new TriggerManager({ bus, s3, start: starter, dataDir, log, ...(options.scheduleScale === undefined ? {} : { scheduleScale: options.scheduleScale }) });
     closers.push(async () => triggers.close());
     s3Server.on('event', (e) => {
       for (const r of e.Records) if (r.eventName.startsWith('ObjectCreated')) triggers.onObjectCreated(r.s3.bucket.name, decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')), r.s3.object.size ?? 0, r.s3.object.eTag);
@@ -383,6 +414,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       seen.add(key);
       await triggers.sync(req.tenantId, req.workflowId, workflowSchema.parse(req.workflow));
     }
+
+    // Runs that were in progress when the platform last stopped cannot continue (the interpreter's
+    // state lived in that process): they end as ABORTED, through the fan-out like any end, so
+    // their records, logs and watchers all say so. Everything stored stays as it was.
+    await abortInterrupted(doc, putLifecycle, log);
 
     const wsUrl = gateway.url;
     server.on('request', (req, res) => {
@@ -427,13 +463,26 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         const r = await triggers.onWebhook(hook[1] as string, req.headers['x-stepflow-signature'] as string | undefined, body);
         return send(res, json(r.statusCode, r.body, cors));
       }
-      if (u.pathname === '/events' && method === 'POST') {
+      if ((u.pathname === '/events' || u.pathname === '/events/') && method === 'POST') {
         const r = await bus.handlePutEventsHttp(body, req.headers);
         return send(res, r);
       }
       if (options.editorDir && method === 'GET') return serveStatic(res, options.editorDir, u.pathname);
       return send(res, json(404, { error: { code: 'NOT_FOUND', message: `no route for ${method} ${u.pathname}`, details: [] } }, cors));
     }
+
+    // Shutdown stops the engine first, without a word to the bus: a stop is an interruption, the
+    // same as a crash, and the next start ends those runs (abortInterrupted). Then what was
+    // already produced is fanned out, and the servers close.
+    closers.push(async () => {
+      unsubscribeEngine();
+      const stopping = engine.list().filter((ex) => ex.status === 'RUNNING' || ex.status === 'PAUSED');
+      for (const ex of stopping) engine.stop(ex.executionId, { error: 'Stepflow.Shutdown', cause: 'the local platform stopped' });
+      await Promise.allSettled(stopping.flatMap((ex) => [ex.result, ex.stopped]));
+      await putChain;
+      await bus.drain();
+      await fanOutQueue.close();
+    });
 
     return {
       url,
@@ -459,6 +508,36 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await close();
     throw err;
   }
+}
+
+async function abortInterrupted(doc: DynamoDBDocumentClient, put: (e: LifecycleEvent) => void, log: (line: string) => void): Promise<void> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: TABLE,
+        FilterExpression: 'sk = :meta AND #status IN (:running, :paused)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':meta': 'META', ':running': 'RUNNING', ':paused': 'PAUSED' },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const executionId = String(item.executionId);
+      const now = new Date();
+      log(`run ${executionId} was interrupted by the last shutdown: marking it ABORTED`);
+      put({
+        type: 'execution_completed',
+        event_id: `restart:${executionId}`,
+        execution_id: executionId,
+        timestamp: now.toISOString(),
+        status: 'ABORTED',
+        error: { name: 'Stepflow.PlatformRestarted', message: 'the local platform stopped while this run was in progress; start it again' },
+        duration_ms: Math.max(0, now.getTime() - Date.parse(String(item.startedAt))),
+      });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {

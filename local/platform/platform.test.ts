@@ -144,7 +144,11 @@ describe('bad input and other tenants', () => {
     // subscription is still recorded, and the next event's post gets 410 and removes it.
     const [connectionId] = await platform.parts.connections.subscribers('acme', executionId);
     ws.socket.terminate();
-    await new Promise((r) => setTimeout(r, 50));
+    // Once the gateway has seen the socket go and $disconnect has run:
+    for (let i = 0; i < 400 && (platform.parts.gateway.connections().includes(connectionId as string) || (await platform.parts.connections.find(connectionId as string))); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(platform.parts.gateway.connections()).not.toContain(connectionId);
     // Re-record the subscription as a missed $disconnect would have left it.
     await platform.parts.connections.connect({ connectionId: connectionId as string, tenantId: 'acme', userId: 'ada' });
     await platform.parts.connections.subscribe('acme', connectionId as string, executionId);

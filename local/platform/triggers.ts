@@ -9,12 +9,13 @@
  * Re-publishing a workflow replaces its triggers. Hook secrets persist in the data folder (the
  * local platform is a development tool; on AWS the secret lives hashed in DynamoDB).
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Workflow } from '@shared/workflow';
 import type { LocalEventBus } from '../eventbridge/bus';
+import { checkWebhook } from '../../functions/_shared/webhooks';
 import { parseSchedule } from './schedule';
 
 export type TriggerStarter = (request: { tenantId: string; workflowId: string; input: Record<string, unknown>; idempotencyKey?: string }) => Promise<string>;
@@ -43,12 +44,7 @@ interface Active {
   timers: NodeJS.Timeout[];
 }
 
-export const SIGNATURE_HEADER = 'x-stepflow-signature';
-
-/** The signature header value for a body (what a sender computes). */
-export function signWebhook(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
-}
+export { SIGNATURE_HEADER, signWebhook } from '../../functions/_shared/webhooks';
 
 export class TriggerManager {
   private readonly active = new Map<string, Active>();
@@ -153,19 +149,11 @@ export class TriggerManager {
     const err = (statusCode: number, code: string, message: string) => ({ statusCode, body: { error: { code, message, details: [] } } });
     const hook = this.hooks.get(hookId);
     if (!hook?.active) return err(404, 'NOT_FOUND', `no webhook ${hookId}`);
-    if (!signature) return err(401, 'UNAUTHORIZED', `sign the body: ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the body with the hook secret>`);
-    const expected = Buffer.from(signWebhook(hook.secret, body));
-    const given = Buffer.from(signature.trim());
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return err(401, 'UNAUTHORIZED', 'the signature does not match the body');
-    let input: unknown;
+    const check = checkWebhook(hook.secret, body, signature);
+    if (!check.ok) return err(check.statusCode, check.code, check.message);
+    const input = check.input;
     try {
-      input = body.length === 0 ? {} : JSON.parse(body);
-    } catch (e) {
-      return err(400, 'VALIDATION', `the body is not valid JSON: ${(e as Error).message}`);
-    }
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) return err(400, 'VALIDATION', 'the body must be a JSON object (it becomes the execution input)');
-    try {
-      const executionId = await this.options.start({ tenantId: hook.tenantId, workflowId: hook.workflowId, input: input as Record<string, unknown> });
+      const executionId = await this.options.start({ tenantId: hook.tenantId, workflowId: hook.workflowId, input });
       return { statusCode: 202, body: { executionId } };
     } catch (e) {
       return err(409, 'CONFLICT', (e as Error).message);

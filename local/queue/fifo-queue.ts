@@ -6,7 +6,15 @@
  * would do.
  */
 export interface FifoQueueOptions<T> {
-  readonly consumer: (message: T) => Promise<void>;
+  /** Handles one message; or give `batchConsumer`. */
+  readonly consumer?: (message: T) => Promise<void>;
+  /**
+   * Handles up to `maxBatch` consecutive messages of one group at once, as a Lambda reads an SQS
+   * FIFO queue; a failure retries the whole batch (handlers must be idempotent, as on AWS).
+   */
+  readonly batchConsumer?: (messages: T[]) => Promise<void>;
+  /** @default 10, SQS's largest batch */
+  readonly maxBatch?: number;
   /** Attempts per message, the first included. @default 5 */
   readonly maxAttempts?: number;
   /** Backoff before retry n is `retryDelayMs * 2^(n-1)`. @default 20 */
@@ -39,7 +47,10 @@ export class LocalFifoQueue<T> {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.retryDelayMs = options.retryDelayMs ?? 20;
     this.concurrency = Math.max(1, options.concurrency ?? 32);
+    this.maxBatch = Math.max(1, options.maxBatch ?? 10);
+    if (!options.consumer && !options.batchConsumer) throw new Error('give a consumer or a batchConsumer');
   }
+  private readonly maxBatch: number;
 
   /** Enqueues a message at the end of its group. */
   send(groupId: string, message: T): void {
@@ -92,20 +103,21 @@ export class LocalFifoQueue<T> {
   private async runGroup(groupId: string): Promise<void> {
     const queue = this.groups.get(groupId) as T[];
     while (queue.length > 0) {
-      const message = queue[0] as T;
+      const batch = this.options.batchConsumer ? queue.slice(0, this.maxBatch) : queue.slice(0, 1);
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.options.consumer(message);
+          if (this.options.batchConsumer) await this.options.batchConsumer(batch);
+          else await (this.options.consumer as (m: T) => Promise<void>)(batch[0] as T);
           break;
         } catch (err) {
           if (attempt >= this.maxAttempts) {
-            this.options.onDeadLetter?.(message, err);
+            for (const m of batch) this.options.onDeadLetter?.(m, err);
             break;
           }
           await new Promise((r) => setTimeout(r, this.retryDelayMs * 2 ** (attempt - 1)));
         }
       }
-      queue.shift();
+      queue.splice(0, batch.length);
     }
     this.groups.delete(groupId);
   }

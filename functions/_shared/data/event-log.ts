@@ -9,9 +9,9 @@
  * past an existing event, so the numbers stay contiguous by construction.
  *
  * De-duplication by event id uses a marker item `EVTID#<event id>`:
- *  1. claim the marker (put if absent); a later delivery of the same id finds it;
- *  2. record on the marker the number about to be tried (`trying`, conditional on the previous
- *     value), then put `EVT#<trying>` if absent;
+ *  1. claim the marker (put if absent) with the number about to be tried (`trying`); a later
+ *     delivery of the same id finds it;
+ *  2. put `EVT#<trying>` if absent (advancing `trying` later is conditional on its value);
  *  3. if that slot holds another event, advance `trying` and repeat; if it holds this event
  *     (a concurrent or crashed delivery of the same id got there), the put rewrites the same
  *     event and it is done;
@@ -60,25 +60,93 @@ export class ExecutionEventLog {
   /**
    * Appends an event once; a repeated event id returns the seq it already has. Exactly one call
    * per event id returns `duplicate: false` (the one that wrote it: fan it out), every other
-   * `true`. The stored event carries its `seq`.
+   * `true`. The stored event carries its `seq`. `nextSeqHint` must be at most one past a seq
+   * known to exist (e.g. the caller's previous append + 1). With `deferMarker`, it returns once
+   * the event is stored and `settled` finishes the marker (what makes a redelivery a no-op): the
+   * caller can fan the event out meanwhile; a crash before it settles is finished by the retry.
    */
-  async append(tenantId: string, event: LifecycleEvent): Promise<{ seq: number; duplicate: boolean }> {
+  async append(tenantId: string, event: LifecycleEvent, options: { nextSeqHint?: number; deferMarker?: boolean } = {}): Promise<{ seq: number; duplicate: boolean; settled?: Promise<void> }> {
     assertInline('event', event, 'a reference to the large output in the event');
     const executionId = event.execution_id;
     const markerKey = keys.executionEventId(tenantId, executionId, event.event_id);
+    // The first number to try: one past the end (a hint, one past a seq the caller knows
+    // exists, saves the query; a stale hint only costs lost races below, never a gap, because it
+    // can never be past the end). Claiming the marker records it as `trying` in the same write.
+    const first = options.nextSeqHint ?? (await this.lastSeq(tenantId, executionId)) + 1;
     let claimed = true;
     try {
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...markerKey, eventId: event.event_id }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...markerKey, eventId: event.event_id, trying: first }, ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (err) {
       if (!isConditionalFailure(err)) throw err;
       claimed = false;
     }
-    let marker = claimed ? {} : await this.marker(markerKey);
+    const marker: Marker = claimed ? { trying: first } : await this.marker(markerKey);
     if (marker.seq !== undefined) return { seq: marker.seq, duplicate: true };
+    return this.place(tenantId, event, markerKey, marker, marker.trying ?? first, options.deferMarker === true);
+  }
+
+  /**
+   * Appends consecutive events of one execution with three round trips for the whole batch
+   * instead of two per event: every marker is claimed at once (no number yet), the new ones are
+   * then placed at consecutive numbers from the hint at once, and ids already known go through
+   * {@link append} one by one. Results come in the order given. While the batch is being placed a
+   * reader may see a later slot filled before an earlier one; once it returns there is no gap,
+   * and a crash mid-batch is finished by the retry of the batch (each claimed marker resumes).
+   * Without a hint, it appends one by one.
+   */
+  async appendMany(tenantId: string, events: readonly LifecycleEvent[], options: { nextSeqHint?: number; deferMarker?: boolean } = {}): Promise<Array<{ seq: number; duplicate: boolean; settled?: Promise<void> }>> {
+    const results: Array<{ seq: number; duplicate: boolean; settled?: Promise<void> }> = new Array(events.length);
+    let hint = options.nextSeqHint;
+    const oneByOne = async (indices: readonly number[]) => {
+      for (const i of indices) {
+        const r = await this.append(tenantId, events[i] as LifecycleEvent, { ...options, ...(hint === undefined ? {} : { nextSeqHint: hint }) });
+        results[i] = r;
+        // Still at most one past the end: the end is at least this seq.
+        hint = Math.max(hint ?? 0, r.seq + 1);
+      }
+    };
+    if (hint === undefined || events.length < 2) {
+      await oneByOne(events.map((_, i) => i));
+      return results;
+    }
+    for (const e of events) {
+      assertInline('event', e, 'a reference to the large output in the event');
+      if (e.execution_id !== events[0]?.execution_id) throw new ValidationError('appendMany takes events of one execution');
+    }
+    const markerKeys = events.map((e) => keys.executionEventId(tenantId, e.execution_id, e.event_id));
+    const claimed = await Promise.all(
+      markerKeys.map((key, i) =>
+        this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...key, eventId: (events[i] as LifecycleEvent).event_id }, ConditionExpression: 'attribute_not_exists(pk)' })).then(
+          () => true,
+          (err: unknown) => {
+            if (isConditionalFailure(err)) return false;
+            throw err;
+          },
+        ),
+      ),
+    );
+    const fresh = events.map((_, i) => i).filter((i) => claimed[i]);
+    const start = hint;
+    const placed = await Promise.all(fresh.map((i, j) => this.place(tenantId, events[i] as LifecycleEvent, markerKeys[i] as { pk: string; sk: string }, {}, start + j, options.deferMarker === true)));
+    fresh.forEach((i, j) => {
+      results[i] = placed[j] as { seq: number; duplicate: boolean; settled?: Promise<void> };
+      hint = Math.max(hint ?? 0, (placed[j] as { seq: number }).seq + 1);
+    });
+    await oneByOne(events.map((_, i) => i).filter((i) => !claimed[i]));
+    return results;
+  }
+
+  /**
+   * Puts a claimed event at `candidate` or the first free number after it (steps 2-4 above),
+   * starting from what its marker says.
+   */
+  private async place(tenantId: string, event: LifecycleEvent, markerKey: { pk: string; sk: string }, start: Marker, first: number, deferMarker: boolean): Promise<{ seq: number; duplicate: boolean; settled?: Promise<void> }> {
+    const executionId = event.execution_id;
+    let marker = start;
     // `duplicate` ends false only for the one call whose put wrote the event.
     let duplicate = false;
     let lostRaces = 0;
-    let candidate = marker.trying ?? (await this.lastSeq(tenantId, executionId)) + 1;
+    let candidate = first;
 
     for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
       if (marker.trying !== candidate) {
@@ -125,7 +193,9 @@ export class ExecutionEventLog {
         candidate = lostRaces % 8 === 0 ? Math.max(candidate + 1, (await this.lastSeq(tenantId, executionId)) + 1) : candidate + 1;
         continue;
       }
-      await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: markerKey, UpdateExpression: 'SET seq = :n', ExpressionAttributeValues: { ':n': candidate } }));
+      const settled = this.db.send(new UpdateCommand({ TableName: this.tableName, Key: markerKey, UpdateExpression: 'SET seq = :n', ExpressionAttributeValues: { ':n': candidate } })).then(() => undefined);
+      if (deferMarker) return { seq: candidate, duplicate, settled };
+      await settled;
       return { seq: candidate, duplicate };
     }
     throw new ConflictError(`could not append event ${event.event_id} to execution ${executionId} after ${MAX_SLOT_ATTEMPTS} attempts: retry it`);
