@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
-import { editorViteConfig } from './vite.config';
+import { editorViteConfig } from './vite-config';
 
 export interface BundleSize {
   file: string;
