@@ -15,7 +15,6 @@ const backend: Config = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleNameMapper: { '^@shared/(.*)$': '<rootDir>/shared/src/$1' },
   setupFiles: ['<rootDir>/local/polyfills.ts', '<rootDir>/local/test-support/jest-env.ts'],
-  testTimeout: 30_000,
 };
 
 /** The editor's unit tests (store, schema-driven forms, clients) in jsdom. */
@@ -27,10 +26,9 @@ const frontend: Config = {
   transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/frontend/tsconfig.jest.json' }] },
   moduleNameMapper: { '^@shared/(.*)$': '<rootDir>/shared/src/$1' },
   setupFiles: ['<rootDir>/frontend/test/jsdom-setup.ts'],
-  testTimeout: 30_000,
 };
 
-// Per-project testTimeout is ignored by jest: the default for every test is set here.
+// testTimeout is a global option (jest ignores it inside a project).
 const config: Config = { projects: [backend, frontend], testTimeout: 30_000 };
 
 export default config;

@@ -223,4 +223,32 @@ describe('the editor against the local platform', () => {
     await page.click('text=Overwrite with mine');
     await page.locator('[data-testid="save-state"]', { hasText: 'saved · rev 3' }).waitFor();
   });
+
+  it('copies, pastes, deletes, undoes and redoes with the keyboard, and lays out', async () => {
+    await node('llm_1').click();
+    await page.keyboard.press('Control+c');
+    await page.keyboard.press('Control+v');
+    await node('llm_2').waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { stepflow: { editor: { getState(): { nodes: Array<{ id: string; selected?: boolean }> } } } }).stepflow.editor.getState().nodes.filter((n) => n.selected).map((n) => n.id))).toEqual(['llm_2']);
+    await page.keyboard.press('Delete');
+    await node('llm_2').waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+z');
+    await node('llm_2').waitFor();
+    await page.keyboard.press('Control+y');
+    await node('llm_2').waitFor({ state: 'detached' });
+    // Deleting a connected node takes its edges with it; undo brings both back.
+    const edges = await page.locator('.react-flow__edge').count();
+    await node('human_input_1').click();
+    await page.keyboard.press('Delete');
+    await node('human_input_1').waitFor({ state: 'detached' });
+    expect(await page.locator('.react-flow__edge').count()).toBe(edges - 2);
+    await page.keyboard.press('Control+z');
+    await node('human_input_1').waitFor();
+    expect(await page.locator('.react-flow__edge').count()).toBe(edges);
+    const before = await node('end').boundingBox();
+    await page.click('text=Layout');
+    await page.waitForTimeout(100);
+    expect(await node('end').boundingBox()).not.toEqual(before);
+    await shot('07-laid-out');
+  });
 });

@@ -8,6 +8,7 @@ import { answer, control, startRun } from '../actions';
 import type { JsonSchema } from '../forms/json-schema';
 import { defaultValue } from '../forms/json-schema';
 import { SchemaForm } from '../forms/SchemaForm';
+import { navigate } from '../router';
 import { useEditorStore } from '../store/editor-store';
 import { isFinal, useRunStore, type InputRequest, type NodeRun } from '../store/run-store';
 import { useUiStore } from '../store/ui-store';
@@ -190,7 +191,14 @@ function LiveRun() {
           </>
         )}
         {final && (
-          <button onClick={() => useRunStore.getState().clear()} data-testid="new-run">
+          <button
+            onClick={() => {
+              useRunStore.getState().clear();
+              const id = useEditorStore.getState().workflowId;
+              if (id) navigate({ page: 'workflow', id });
+            }}
+            data-testid="new-run"
+          >
             New run
           </button>
         )}
