@@ -5,7 +5,7 @@
  * change live, survive a dropped connection, answer a human input, see the run finish; then a
  * save conflict and a stopped run. Screenshots go to test-artifacts/editor/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, startEditorHarness, type EditorHarness } from './browser';
@@ -250,5 +250,19 @@ describe('the editor against the local platform', () => {
     await page.waitForTimeout(100);
     expect(await node('end').boundingBox()).not.toEqual(before);
     await shot('07-laid-out');
+  });
+
+  it('exports the workflow as YAML and imports the file as a new workflow', async () => {
+    await page.click('text=Export ▾');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.dropdown-menu >> text=YAML')]);
+    expect(download.suggestedFilename()).toBe('e2e-approval.yaml');
+    const file = path.join(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(file);
+    expect(readFileSync(file, 'utf8')).toMatch(/^schemaVersion: 1\nmetadata:/);
+    await page.goto(`${h.platform.url}/#/`);
+    await page.locator('[data-testid="import-file"]').setInputFiles(file);
+    await node('human_input_1').waitFor();
+    await expect(page.locator('[data-testid="save-state"]').textContent()).resolves.toContain('not saved');
+    expect(await page.locator('.react-flow__node').count()).toBe(4);
   });
 });

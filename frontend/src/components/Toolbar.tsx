@@ -59,7 +59,7 @@ export function Toolbar() {
         <button onClick={() => editor().redo()} disabled={!canRedo} title="Redo (Ctrl+Y / Ctrl+Shift+Z)" aria-label="Redo">
           ↷
         </button>
-        <button onClick={() => editor().layout()} title="Auto-layout (dagre)">
+        <button onClick={() => void editor().layout()} title="Auto-layout (dagre)">
           Layout
         </button>
       </div>

@@ -124,11 +124,11 @@ describe('editor store: editing', () => {
     expect(store().nodes.find((n) => n.id === 'transform_3')?.position).toEqual({ x: 180, y: 180 });
   });
 
-  it('lays the graph out left to right with dagre', () => {
+  it('lays the graph out left to right with dagre', async () => {
     const t = store().addNode('transform', { x: 0, y: 900 });
     store().connect(conn('start', t));
     store().connect(conn(t, 'end'));
-    store().layout();
+    await store().layout();
     const x = (id: string) => store().nodes.find((n) => n.id === id)?.position.x ?? NaN;
     expect(x('start')).toBeLessThan(x(t));
     expect(x(t)).toBeLessThan(x('end'));

@@ -10,7 +10,6 @@ import type { NodeType } from '@shared/workflow';
 import { compile } from '../../../statemachines/src/compile';
 import { nextEdgeId, nextNodeId, toDoc, toFlow } from '../model/convert';
 import { OUT, refuseConnection } from '../model/handles';
-import { layoutPositions } from '../model/layout';
 import { starterConfig } from '../model/starters';
 import type { StepEdge, StepNode, StepNodeData, WorkflowDoc, WorkflowMetadata, WorkflowSettingsDoc } from '../model/types';
 
@@ -79,7 +78,8 @@ export interface EditorState {
   paste(): string[];
   undo(): void;
   redo(): void;
-  layout(): void;
+  /** Auto-layout (dagre is loaded on first use). */
+  layout(): Promise<void>;
   validate(): Validation;
   notify(kind: Notice['kind'], text: string): void;
 }
@@ -310,7 +310,8 @@ export const useEditorStore = create<EditorState>()((set, get) => {
       lastCommit = undefined;
       set({ ...next, past: [...s.past, snapshot()], future: s.future.slice(1), dirty: true, graphVersion: s.graphVersion + 1 });
     },
-    layout() {
+    async layout() {
+      const { layoutPositions } = await import('../model/auto-layout');
       const s = get();
       const pos = layoutPositions(s.nodes, s.edges);
       commit((st) => ({ nodes: st.nodes.map((n) => ({ ...n, position: pos.get(n.id) ?? n.position })) }));
