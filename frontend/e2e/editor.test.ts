@@ -146,7 +146,10 @@ describe('the editor against the local platform', () => {
     expect(types.at(-1)).toBe('execution_completed');
     // The llm's output, tokens and cost from the local model.
     await page.locator('[data-run-node="llm_1"]').click();
-    await expect(page.locator('tr.detail').textContent()).resolves.toContain('simulated');
+    const detail = await page.locator('tr.detail').textContent();
+    expect(detail).toContain('simulated');
+    // Its input: the prompt with the reference resolved from this run.
+    expect(detail).toMatch(/Write a haiku about arn:aws:states:/);
 
     // The run is in the workflow's history.
     await page.click('[data-tab="history"]');

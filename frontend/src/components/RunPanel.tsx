@@ -3,12 +3,14 @@
  * status, pause/resume/stop, open human-input requests as forms, every node's status, duration,
  * input, output, tokens and cost, and the event timeline (by seq).
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { answer, control, startRun } from '../actions';
 import type { JsonSchema } from '../forms/json-schema';
 import { defaultValue } from '../forms/json-schema';
 import { SchemaForm } from '../forms/SchemaForm';
+import { nodeInput } from '../model/run-input';
 import { navigate } from '../router';
+import { services } from '../services';
 import { useEditorStore } from '../store/editor-store';
 import { isFinal, useRunStore, type InputRequest, type NodeRun } from '../store/run-store';
 import { useUiStore } from '../store/ui-store';
@@ -91,7 +93,7 @@ function InputRequestForm({ request }: { request: InputRequest }) {
   );
 }
 
-function NodeRow({ run, open, onToggle }: { run: NodeRun; open: boolean; onToggle: () => void }) {
+function NodeRow({ run, open, onToggle, input }: { run: NodeRun; open: boolean; onToggle: () => void; input: { value?: unknown; error?: string } }) {
   return (
     <>
       <tr className="clickable" onClick={onToggle} data-run-node={run.nodeId} data-status={run.status}>
@@ -122,8 +124,9 @@ function NodeRow({ run, open, onToggle }: { run: NodeRun; open: boolean; onToggl
             )}
             <div className="two-col">
               <div>
-                <div className="muted small">Input</div>
-                <Json value={run.input} />
+                <div className="muted small">Input {run.input === undefined ? '(config with references resolved)' : ''}</div>
+                <Json value={run.input ?? input.value} />
+                {input.error && <div className="muted small">not all references resolved: {input.error}</div>}
               </div>
               <div>
                 <div className="muted small">Output</div>
@@ -145,6 +148,24 @@ function NodeRow({ run, open, onToggle }: { run: NodeRun; open: boolean; onToggl
 function LiveRun() {
   const run = useRunStore();
   const [openNode, setOpenNode] = useState<string>();
+  const [configs, setConfigs] = useState<Record<string, unknown>>({});
+  useEffect(() => {
+    if (!run.workflowId || !run.version) return;
+    let live = true;
+    services()
+      .api.getVersion(run.workflowId, run.version)
+      .then((v) => live && setConfigs(Object.fromEntries(((v.graph?.nodes ?? []) as Array<{ id: string; config?: unknown }>).map((n) => [n.id, n.config]))))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [run.workflowId, run.version]);
+  const scope = useMemo(() => {
+    const outputs: Record<string, unknown> = {};
+    for (const n of Object.values(run.nodes)) if (n.output !== undefined) outputs[n.nodeId] = n.output;
+    const started = run.events.find((e) => e.type === 'execution_started');
+    return { input: run.input, ...(run.executionId ? { executionId: run.executionId } : {}), ...(started ? { startedAt: started.timestamp } : {}), outputs };
+  }, [run.nodes, run.input, run.executionId, run.events]);
   const nodeRuns = useMemo(() => {
     const order = new Map<string, number>();
     run.events.forEach((e, i) => 'node_id' in e && e.node_id && !order.has(e.node_id) && order.set(e.node_id, i));
@@ -247,7 +268,7 @@ function LiveRun() {
           </thead>
           <tbody>
             {nodeRuns.map((n) => (
-              <NodeRow key={n.nodeId} run={n} open={openNode === n.nodeId} onToggle={() => setOpenNode(openNode === n.nodeId ? undefined : n.nodeId)} />
+              <NodeRow key={n.nodeId} run={n} open={openNode === n.nodeId} onToggle={() => setOpenNode(openNode === n.nodeId ? undefined : n.nodeId)} input={openNode === n.nodeId ? nodeInput(configs[n.nodeId], scope) : {}} />
             ))}
           </tbody>
         </table>
