@@ -5,7 +5,7 @@ import type { Config } from 'jest';
 const backend: Config = {
   displayName: 'node',
   testEnvironment: 'node',
-  roots: ['<rootDir>/shared', '<rootDir>/statemachines', '<rootDir>/functions', '<rootDir>/local', '<rootDir>/examples', '<rootDir>/frontend/e2e'],
+  roots: ['<rootDir>/shared', '<rootDir>/statemachines', '<rootDir>/functions', '<rootDir>/local', '<rootDir>/examples', '<rootDir>/infra', '<rootDir>/frontend/e2e'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],

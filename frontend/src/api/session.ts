@@ -1,9 +1,11 @@
 /**
  * Runtime configuration and sign-in.
  *
- * Configuration is read at run time, so one build serves every deployment: `config.json` beside
- * index.html (written from the CDK stack outputs: apiUrl, wsUrl, userPoolId, userPoolClientId,
- * region), else the local platform's `/local/config`.
+ * Configuration, first found wins: `config.json` beside index.html (read at run time, so one
+ * build serves every deployment: apiUrl, wsUrl, userPoolId, userPoolClientId, region from the CDK
+ * stack outputs); the `VITE_API_URL`, `VITE_WS_URL`, `VITE_USER_POOL_ID`, `VITE_USER_POOL_CLIENT_ID`
+ * and `VITE_REGION` variables of the build (what the stack's Amplify Hosting branch sets); the
+ * local platform's `/local/config`.
  *
  * Sign-in: with a `userPoolId`, Cognito through aws-amplify Auth (loaded only then, so the
  * local bundle stays lean) and its ID token; otherwise the local platform's development login.
@@ -35,11 +37,27 @@ function isConfig(v: unknown): v is RuntimeConfig {
   return typeof v === 'object' && v !== null && typeof (v as RuntimeConfig).apiUrl === 'string' && typeof (v as RuntimeConfig).wsUrl === 'string';
 }
 
-/** Reads the runtime configuration (`./config.json`, then `/local/config`). */
+/** The configuration baked in at build time (Amplify Hosting's branch variables), if any. */
+function buildConfig(): RuntimeConfig | undefined {
+  const env = import.meta.env;
+  if (!env.VITE_API_URL || !env.VITE_WS_URL) return undefined;
+  const optional = (k: 'userPoolId' | 'userPoolClientId' | 'region', v: string | undefined) => (v ? { [k]: v } : {});
+  return {
+    apiUrl: env.VITE_API_URL.replace(/\/$/, '').endsWith('/api/v1') ? env.VITE_API_URL : `${env.VITE_API_URL.replace(/\/$/, '')}/api/v1`,
+    wsUrl: env.VITE_WS_URL,
+    ...optional('userPoolId', env.VITE_USER_POOL_ID),
+    ...optional('userPoolClientId', env.VITE_USER_POOL_CLIENT_ID),
+    ...optional('region', env.VITE_REGION),
+  };
+}
+
+/** Reads the configuration (`./config.json`, the build's variables, then `/local/config`). */
 export async function loadConfig(): Promise<RuntimeConfig> {
-  // Both at once (one of them answers): config.json wins when both do.
-  const [deployed, local] = await Promise.all([getJson('./config.json'), getJson('/local/config')]);
+  const baked = buildConfig();
+  // Both requests at once (one of them answers): config.json wins when both do.
+  const [deployed, local] = await Promise.all([getJson('./config.json'), baked ? undefined : getJson('/local/config')]);
   if (isConfig(deployed)) return deployed;
+  if (baked) return baked;
   if (isConfig(local)) return local;
   throw new Error('No configuration found: serve config.json (apiUrl, wsUrl, userPoolId, userPoolClientId, region) beside index.html, or open the editor from the local platform (npm start).');
 }
