@@ -1,0 +1,8 @@
+/** The build-time configuration variables (set by the stack's Amplify Hosting branch). */
+interface ImportMetaEnv {
+  readonly VITE_API_URL?: string;
+  readonly VITE_WS_URL?: string;
+  readonly VITE_USER_POOL_ID?: string;
+  readonly VITE_USER_POOL_CLIENT_ID?: string;
+  readonly VITE_REGION?: string;
+}

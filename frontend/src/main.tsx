@@ -1,0 +1,6 @@
+import { createRoot } from 'react-dom/client';
+import '@xyflow/react/dist/style.css';
+import './styles.css';
+import { App } from './App';
+
+createRoot(document.getElementById('root') as HTMLElement).render(<App />);

@@ -1,0 +1,9 @@
+/** The code node on the canvas. */
+import { memo } from 'react';
+import type { NodeProps } from '@xyflow/react';
+import type { StepNode } from '../model/types';
+import { NodeShell } from './NodeShell';
+
+export const CodeNode = memo(function CodeNode(props: NodeProps<StepNode>) {
+  return <NodeShell {...props} />;
+});

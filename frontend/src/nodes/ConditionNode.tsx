@@ -1,0 +1,9 @@
+/** The condition node on the canvas. */
+import { memo } from 'react';
+import type { NodeProps } from '@xyflow/react';
+import type { StepNode } from '../model/types';
+import { NodeShell } from './NodeShell';
+
+export const ConditionNode = memo(function ConditionNode(props: NodeProps<StepNode>) {
+  return <NodeShell {...props} />;
+});

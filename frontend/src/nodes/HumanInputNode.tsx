@@ -1,0 +1,9 @@
+/** The human_input node on the canvas. */
+import { memo } from 'react';
+import type { NodeProps } from '@xyflow/react';
+import type { StepNode } from '../model/types';
+import { NodeShell } from './NodeShell';
+
+export const HumanInputNode = memo(function HumanInputNode(props: NodeProps<StepNode>) {
+  return <NodeShell {...props} />;
+});

@@ -1,0 +1,9 @@
+/** The llm node on the canvas. */
+import { memo } from 'react';
+import type { NodeProps } from '@xyflow/react';
+import type { StepNode } from '../model/types';
+import { NodeShell } from './NodeShell';
+
+export const LlmNode = memo(function LlmNode(props: NodeProps<StepNode>) {
+  return <NodeShell {...props} />;
+});

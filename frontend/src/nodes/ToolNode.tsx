@@ -1,0 +1,9 @@
+/** The tool node on the canvas. */
+import { memo } from 'react';
+import type { NodeProps } from '@xyflow/react';
+import type { StepNode } from '../model/types';
+import { NodeShell } from './NodeShell';
+
+export const ToolNode = memo(function ToolNode(props: NodeProps<StepNode>) {
+  return <NodeShell {...props} />;
+});

@@ -1,0 +1,9 @@
+/** The wait node on the canvas. */
+import { memo } from 'react';
+import type { NodeProps } from '@xyflow/react';
+import type { StepNode } from '../model/types';
+import { NodeShell } from './NodeShell';
+
+export const WaitNode = memo(function WaitNode(props: NodeProps<StepNode>) {
+  return <NodeShell {...props} />;
+});
