@@ -171,19 +171,19 @@ export async function fanOutEvents(events: readonly LifecycleEvent[], deps: FanO
     deps.logger?.warn('events for an execution with no tenant; dropped', { executionId, count: events.length });
     return events.map(() => ({ kind: 'skipped', reason: 'no tenant' }));
   }
-  // Who watches is read while the events are appended (three round trips for the batch).
+  // Who watches is read while the events are appended (two round trips for the batch).
   const subscribersRead = deps.connections.subscribers(tenantId, executionId);
-  const appended: Array<{ seq: number; duplicate: boolean; settled?: Promise<void> }> = [];
+  const appended: Array<{ seq: number; duplicate: boolean }> = [];
   let rest = events;
   if (!cached) {
     // The end of the log is unknown here: the first append finds it.
-    const one = await deps.log.append(tenantId, first, { deferMarker: true });
+    const one = await deps.log.append(tenantId, first, { markSeq: false });
     appended.push(one);
     deps.cache?.set(executionId, tenantId, one.seq);
     cached = { tenantId, lastSeq: one.seq };
     rest = events.slice(1);
   }
-  appended.push(...(await deps.log.appendMany(tenantId, rest, { deferMarker: true, nextSeqHint: (cached?.lastSeq ?? 0) + 1 })));
+  appended.push(...(await deps.log.appendMany(tenantId, rest, { markSeq: false, nextSeqHint: (cached?.lastSeq ?? 0) + 1 })));
   const subscribers = await subscribersRead;
   for (const a of appended) deps.cache?.set(executionId, tenantId, a.seq);
 
@@ -195,7 +195,6 @@ export async function fanOutEvents(events: readonly LifecycleEvent[], deps: FanO
   let sent = 0;
   let gone = 0;
   await Promise.all([
-    ...appended.map((a) => a.settled),
     (async () => {
       for (const e of events) await applyToRecords(tenantId, e, deps);
     })(),

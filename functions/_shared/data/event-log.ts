@@ -61,11 +61,13 @@ export class ExecutionEventLog {
    * Appends an event once; a repeated event id returns the seq it already has. Exactly one call
    * per event id returns `duplicate: false` (the one that wrote it: fan it out), every other
    * `true`. The stored event carries its `seq`. `nextSeqHint` must be at most one past a seq
-   * known to exist (e.g. the caller's previous append + 1). With `deferMarker`, it returns once
-   * the event is stored and `settled` finishes the marker (what makes a redelivery a no-op): the
-   * caller can fan the event out meanwhile; a crash before it settles is finished by the retry.
+   * known to exist (e.g. the caller's previous append + 1). With `markSeq: false` the final
+   * marker write is skipped: a redelivery then costs a marker read and a rewrite of the same slot
+   * instead of a read alone (the marker's `trying` and the slot prove the number), and every
+   * first delivery saves a write. For a busy single writer (the FIFO fan-out) that is the better
+   * trade.
    */
-  async append(tenantId: string, event: LifecycleEvent, options: { nextSeqHint?: number; deferMarker?: boolean } = {}): Promise<{ seq: number; duplicate: boolean; settled?: Promise<void> }> {
+  async append(tenantId: string, event: LifecycleEvent, options: { nextSeqHint?: number; markSeq?: boolean } = {}): Promise<{ seq: number; duplicate: boolean }> {
     assertInline('event', event, 'a reference to the large output in the event');
     const executionId = event.execution_id;
     const markerKey = keys.executionEventId(tenantId, executionId, event.event_id);
@@ -82,20 +84,21 @@ export class ExecutionEventLog {
     }
     const marker: Marker = claimed ? { trying: first } : await this.marker(markerKey);
     if (marker.seq !== undefined) return { seq: marker.seq, duplicate: true };
-    return this.place(tenantId, event, markerKey, marker, marker.trying ?? first, options.deferMarker === true);
+    return this.place(tenantId, event, markerKey, marker, marker.trying ?? first, options.markSeq !== false, !claimed && marker.trying !== undefined);
   }
 
   /**
-   * Appends consecutive events of one execution with three round trips for the whole batch
-   * instead of two per event: every marker is claimed at once (no number yet), the new ones are
-   * then placed at consecutive numbers from the hint at once, and ids already known go through
-   * {@link append} one by one. Results come in the order given. While the batch is being placed a
+   * Appends consecutive events of one execution with two round trips for the whole batch
+   * instead of two per event: every marker is claimed at once with the number its event gets
+   * if all are new, the new ones are placed at consecutive numbers from the hint at once, and ids
+   * already known go through {@link append} one by one. It assumes one writer per execution at a
+   * time (the FIFO fan-out). Results come in the order given. While the batch is being placed a
    * reader may see a later slot filled before an earlier one; once it returns there is no gap,
    * and a crash mid-batch is finished by the retry of the batch (each claimed marker resumes).
    * Without a hint, it appends one by one.
    */
-  async appendMany(tenantId: string, events: readonly LifecycleEvent[], options: { nextSeqHint?: number; deferMarker?: boolean } = {}): Promise<Array<{ seq: number; duplicate: boolean; settled?: Promise<void> }>> {
-    const results: Array<{ seq: number; duplicate: boolean; settled?: Promise<void> }> = new Array(events.length);
+  async appendMany(tenantId: string, events: readonly LifecycleEvent[], options: { nextSeqHint?: number; markSeq?: boolean } = {}): Promise<Array<{ seq: number; duplicate: boolean }>> {
+    const results: Array<{ seq: number; duplicate: boolean }> = new Array(events.length);
     let hint = options.nextSeqHint;
     const oneByOne = async (indices: readonly number[]) => {
       for (const i of indices) {
@@ -114,9 +117,11 @@ export class ExecutionEventLog {
       if (e.execution_id !== events[0]?.execution_id) throw new ValidationError('appendMany takes events of one execution');
     }
     const markerKeys = events.map((e) => keys.executionEventId(tenantId, e.execution_id, e.event_id));
+    const start = hint;
+    // Each claim carries the number its event would get if every event in the batch is new.
     const claimed = await Promise.all(
       markerKeys.map((key, i) =>
-        this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...key, eventId: (events[i] as LifecycleEvent).event_id }, ConditionExpression: 'attribute_not_exists(pk)' })).then(
+        this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...key, eventId: (events[i] as LifecycleEvent).event_id, trying: start + i }, ConditionExpression: 'attribute_not_exists(pk)' })).then(
           () => true,
           (err: unknown) => {
             if (isConditionalFailure(err)) return false;
@@ -126,10 +131,21 @@ export class ExecutionEventLog {
       ),
     );
     const fresh = events.map((_, i) => i).filter((i) => claimed[i]);
-    const start = hint;
-    const placed = await Promise.all(fresh.map((i, j) => this.place(tenantId, events[i] as LifecycleEvent, markerKeys[i] as { pk: string; sk: string }, {}, start + j, options.deferMarker === true)));
+    const placed = await Promise.all(
+      fresh.map(async (i, j) => {
+        const key = markerKeys[i] as { pk: string; sk: string };
+        // A known id earlier in the batch takes no number: move this claim down to close the gap
+        // before anything is put there (only this writer holds the new claim).
+        if (j !== i) {
+          await this.db.send(
+            new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'SET trying = :n', ConditionExpression: 'trying = :prev AND attribute_not_exists(seq)', ExpressionAttributeValues: { ':n': start + j, ':prev': start + i } }),
+          );
+        }
+        return this.place(tenantId, events[i] as LifecycleEvent, key, { trying: start + j }, start + j, options.markSeq !== false);
+      }),
+    );
     fresh.forEach((i, j) => {
-      results[i] = placed[j] as { seq: number; duplicate: boolean; settled?: Promise<void> };
+      results[i] = placed[j] as { seq: number; duplicate: boolean };
       hint = Math.max(hint ?? 0, (placed[j] as { seq: number }).seq + 1);
     });
     await oneByOne(events.map((_, i) => i).filter((i) => !claimed[i]));
@@ -140,7 +156,7 @@ export class ExecutionEventLog {
    * Puts a claimed event at `candidate` or the first free number after it (steps 2-4 above),
    * starting from what its marker says.
    */
-  private async place(tenantId: string, event: LifecycleEvent, markerKey: { pk: string; sk: string }, start: Marker, first: number, deferMarker: boolean): Promise<{ seq: number; duplicate: boolean; settled?: Promise<void> }> {
+  private async place(tenantId: string, event: LifecycleEvent, markerKey: { pk: string; sk: string }, start: Marker, first: number, markSeq: boolean, resume = false): Promise<{ seq: number; duplicate: boolean }> {
     const executionId = event.execution_id;
     let marker = start;
     // `duplicate` ends false only for the one call whose put wrote the event.
@@ -171,6 +187,15 @@ export class ExecutionEventLog {
         }
       }
       const slotKey = keys.executionEvent(tenantId, executionId, candidate);
+      if (resume && attempt === 0) {
+        // A known id resuming where its marker points: if the slot already holds it, it is a
+        // redelivery and the stored event stays exactly as first written.
+        const held = await this.db.send(new GetCommand({ TableName: this.tableName, Key: slotKey, ConsistentRead: true }));
+        if (held.Item?.eventId === event.event_id) {
+          if (markSeq) await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: markerKey, UpdateExpression: 'SET seq = :n', ExpressionAttributeValues: { ':n': candidate } }));
+          return { seq: candidate, duplicate: true };
+        }
+      }
       try {
         // Succeeds on a free slot, and on a slot a concurrent delivery of this very event filled
         // (rewriting the same event): one request tells "mine" from "another event's".
@@ -193,9 +218,7 @@ export class ExecutionEventLog {
         candidate = lostRaces % 8 === 0 ? Math.max(candidate + 1, (await this.lastSeq(tenantId, executionId)) + 1) : candidate + 1;
         continue;
       }
-      const settled = this.db.send(new UpdateCommand({ TableName: this.tableName, Key: markerKey, UpdateExpression: 'SET seq = :n', ExpressionAttributeValues: { ':n': candidate } })).then(() => undefined);
-      if (deferMarker) return { seq: candidate, duplicate, settled };
-      await settled;
+      if (markSeq) await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: markerKey, UpdateExpression: 'SET seq = :n', ExpressionAttributeValues: { ':n': candidate } }));
       return { seq: candidate, duplicate };
     }
     throw new ConflictError(`could not append event ${event.event_id} to execution ${executionId} after ${MAX_SLOT_ATTEMPTS} attempts: retry it`);
