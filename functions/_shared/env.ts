@@ -52,6 +52,12 @@ export const envSchema = z.object({
   WS_MANAGEMENT_ENDPOINT: z.url(),
   /** The FIFO queue (per-execution order) in front of the fan-out; subscribes queue their catch-up there. */
   FANOUT_QUEUE_URL: z.url(),
+  /**
+   * The FIFO message group of the queue's lifecycle events, when one group carries them all (an
+   * EventBridge rule can only set a fixed group): catch-ups must join it to stay in order with
+   * the events. Unset: each execution is its own group.
+   */
+  FANOUT_MESSAGE_GROUP: z.string().min(1).max(128).optional(),
   /** The tenant of executions started outside the API (synth-time workflows' triggers). */
   DEFAULT_TENANT: z.string().min(1).default('default'),
   /** Audit records expire after this many days; kept forever when unset. */

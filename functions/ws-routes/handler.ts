@@ -19,7 +19,7 @@ import { SfnTaskCallbacks } from '../_shared/task-callbacks';
 import { answerInput } from '../request-input/answer-input';
 import { onConnect, onDisconnect, onMessage, type WsRouteDeps } from './ws-routes';
 
-const env = loadEnv(['TABLE_NAME', 'WS_MANAGEMENT_ENDPOINT', 'FANOUT_QUEUE_URL']);
+const env = loadEnv(['TABLE_NAME', 'WS_MANAGEMENT_ENDPOINT', 'FANOUT_QUEUE_URL', 'FANOUT_MESSAGE_GROUP']);
 const doc = documentClient();
 const sqs = lazyClient(() => new SQSClient({}));
 const callbacks = new DynamoCallbackStore(doc, env.TABLE_NAME);
@@ -27,8 +27,10 @@ const deps: WsRouteDeps = {
   connections: new ConnectionRepository(doc, env.TABLE_NAME),
   executions: new ExecutionRepository(doc, env.TABLE_NAME),
   post: connectionPoster(managementClient(env.WS_MANAGEMENT_ENDPOINT)),
+  // A catch-up must be in the same FIFO group as its execution's events, or an event handled
+  // between its read of the log and its subscription would reach neither.
   queueCatchUp: async (job) => {
-    await sqs().send(new SendMessageCommand({ QueueUrl: env.FANOUT_QUEUE_URL, MessageBody: JSON.stringify(job), MessageGroupId: job.executionId, MessageDeduplicationId: `${job.connectionId}:${job.executionId}:${job.afterSeq}:${Date.now()}` }));
+    await sqs().send(new SendMessageCommand({ QueueUrl: env.FANOUT_QUEUE_URL, MessageBody: JSON.stringify(job), MessageGroupId: env.FANOUT_MESSAGE_GROUP ?? job.executionId, MessageDeduplicationId: `${job.connectionId}:${job.executionId}:${job.afterSeq}:${Date.now()}` }));
   },
   answer: async (req) => {
     const r = await answerInput({ callbacks, tasks: new SfnTaskCallbacks(sfn()) }, req);

@@ -9,7 +9,9 @@
  * EventBridge sets one static MessageGroupId per rule target (it cannot take one from the event),
  * so both rules use the same group: events are fanned out in one total order, which keeps every
  * execution's order (and the order of its events relative to its status changes) at the cost of
- * one batch at a time. Catch-up jobs from the WebSocket route use a group per execution.
+ * one batch at a time. Catch-up jobs from the WebSocket route join the same group: a catch-up reads
+ * the log and then subscribes, and only an event handled in between could be missed, which the
+ * shared group rules out.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -96,7 +98,7 @@ export class StepflowLiveEvents extends Construct {
     this.fanOutQueue = fanOutQueue;
     this.fanOutDeadLetters = fanOutDeadLetters;
 
-    const wsRoutes = catalogFunction(this, catalog, 'wsRoutes', { TABLE_NAME: props.table.tableName, WS_MANAGEMENT_ENDPOINT: managementEndpoint, FANOUT_QUEUE_URL: fanOutQueue.queueUrl });
+    const wsRoutes = catalogFunction(this, catalog, 'wsRoutes', { TABLE_NAME: props.table.tableName, WS_MANAGEMENT_ENDPOINT: managementEndpoint, FANOUT_QUEUE_URL: fanOutQueue.queueUrl, FANOUT_MESSAGE_GROUP: EVENTS_MESSAGE_GROUP });
     wsRoutes.addToRolePolicy(tableStatement(props.table, 'readwrite'));
     wsRoutes.addToRolePolicy(taskResponseStatement(stack));
     wsRoutes.addToRolePolicy(manage);
