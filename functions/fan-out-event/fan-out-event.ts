@@ -196,7 +196,11 @@ export async function fanOutEvents(events: readonly LifecycleEvent[], deps: FanO
   let gone = 0;
   await Promise.all([
     (async () => {
-      for (const e of events) await applyToRecords(tenantId, e, deps);
+      // Node runs take updates in any order (each write checks attempt and rank), so they go
+      // at once; the execution record's transitions follow in order.
+      const isNode = (e: LifecycleEvent) => e.type === 'node_started' || e.type === 'node_completed' || e.type === 'node_failed';
+      await Promise.all(events.filter(isNode).map((e) => applyToRecords(tenantId, e, deps)));
+      for (const e of events.filter((x) => !isNode(x))) await applyToRecords(tenantId, e, deps);
     })(),
     ...subscribers.map(async (connectionId) => {
       for (const frame of frames) {

@@ -8,22 +8,26 @@ import type { LifecycleEvent } from '@shared/events';
 import type { Platform } from './index';
 import { api, WsClient } from './test-support';
 
-/** start -> 8 JSONata transforms (each a runtime invocation) -> end. */
+/**
+ * start -> a 1 s wait -> 7 JSONata transforms (each a runtime invocation) -> end: ten nodes. The
+ * wait gives every client time to subscribe, so what follows is measured live.
+ */
 export function tenNodeWorkflow(id: string): Record<string, unknown> {
-  const steps = Array.from({ length: 8 }, (_, i) => ({
+  const steps = Array.from({ length: 7 }, (_, i) => ({
     id: `step${i + 1}`,
     type: 'transform',
-    position: { x: 0, y: 100 * (i + 1) },
+    position: { x: 0, y: 100 * (i + 2) },
     config: { mode: 'jsonata', expression: `n + ${i + 1}`, inputs: { n: i === 0 ? '{{input.n}}' : `{{nodes.step${i}.output}}` } },
   }));
-  const ids = ['start', ...steps.map((s) => s.id), 'end'];
+  const ids = ['start', 'settle', ...steps.map((s) => s.id), 'end'];
   return {
     schemaVersion: 1,
     metadata: { id, name: 'ten nodes' },
     nodes: [
       { id: 'start', type: 'start', position: { x: 0, y: 0 }, config: { inputSchema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] } } },
+      { id: 'settle', type: 'wait', position: { x: 0, y: 100 }, config: { mode: 'duration', seconds: 1 } },
       ...steps,
-      { id: 'end', type: 'end', position: { x: 0, y: 900 }, config: { output: { total: '{{nodes.step8.output}}' } } },
+      { id: 'end', type: 'end', position: { x: 0, y: 900 }, config: { output: { total: '{{nodes.step7.output}}' } } },
     ],
     edges: ids.slice(1).map((target, i) => ({ id: `e${i}`, source: ids[i], target })),
   };
