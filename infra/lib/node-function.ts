@@ -1,16 +1,18 @@
 /**
- * The one way Stepflow defines a Lambda function: NodejsFunction bundled by the local esbuild
- * (minified, CommonJS, node22 target, source maps, the AWS SDK left to the runtime), on ARM64,
+ * The one way Stepflow defines a Lambda function: bundled by functions/_shared/bundle.ts (the
+ * packaging bench/runtimes measures: minified CommonJS for node22 with source maps, the clients a
+ * handler uses bundled from the SDK's ES module builds, lazy modules in files of their own, the
+ * code sandbox's runner beside the handler) through CDK local bundling, on ARM64,
  * X-Ray tracing active, JSON logs in a log group of its own with a retention, and a role of its
  * own whose only built-in permission is writing to that log group. Everything else is granted
  * explicitly by the caller (`grantX`).
  */
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
@@ -36,7 +38,8 @@ export interface NodeFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /**
    * Files copied next to the bundle (paths relative to the repository root), for code that loads
-   * a file by path at run time (the code sandbox's runner).
+   * a file by path at run time. The bundler already copies every `.cjs` file of the handler's
+   * folder (the code sandbox's runner).
    * @default none
    */
   readonly copyFiles?: readonly string[];
@@ -48,7 +51,7 @@ export interface NodeFunctionProps {
 }
 
 export class NodeFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -74,9 +77,26 @@ export class NodeFunction extends Construct {
     );
 
     const copy = (props.copyFiles ?? []).map((f) => path.resolve(REPO_ROOT, f));
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.resolve(REPO_ROOT, props.entry),
-      handler: 'handler',
+    const entry = path.resolve(REPO_ROOT, props.entry);
+    this.function = new lambda.Function(this, 'Function', {
+      // index.cjs in the code directory bundle.ts writes.
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(path.dirname(entry), {
+        // The bundle depends on shared code and packages outside the handler's folder: its
+        // hash is the output's.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Never used: local bundling always succeeds or fails the synth (no Docker needed).
+          image: DockerImage.fromRegistry('stepflow-local-bundling-only'),
+          local: {
+            tryBundle(outputDir: string): boolean {
+              execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO_ROOT, 'functions', '_shared', 'bundle.ts'), entry, outputDir], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+              for (const f of copy) execFileSync('cp', [f, path.join(outputDir, path.basename(f))]);
+              return true;
+            },
+          },
+        },
+      }),
       description: props.description,
       runtime: NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -87,32 +107,11 @@ export class NodeFunction extends Construct {
       logGroup: this.logGroup,
       ...(props.network ? { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: [...props.network.securityGroups] } : {}),
       loggingFormat: lambda.LoggingFormat.JSON,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      projectRoot: REPO_ROOT,
       environment: {
         POWERTOOLS_SERVICE_NAME: `stepflow-${service}`,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        // The nodejs22.x runtime provides the AWS SDK v3 (as functions/_shared/bundle.ts assumes).
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
-        tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
-        ...(copy.length === 0
-          ? {}
-          : {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (_inputDir: string, outputDir: string) => copy.map((f) => `cp "${f}" "${outputDir}/${path.basename(f)}"`),
-              },
-            }),
       },
     });
     acknowledge(this.function, 'AwsSolutions-L1', 'nodejs22.x on purpose: the bundles target node22 and the code sandbox (functions/run-code: permission-model flags, rlimits) is verified on Node 22; nodejs24.x follows once that suite passes on Node 24');

@@ -23,7 +23,7 @@ export const ENV = { account: '123456789012', region: 'eu-west-1' };
  * handlers have not landed in the tree yet (the stack only checks that the entry exists).
  */
 export function stubFunctionsDir(keys: readonly FunctionKey[] = Object.keys(FUNCTIONS) as FunctionKey[]): string {
-  // Under the repository (NodejsFunction wants entries inside its project root), one folder per
+  // Under the repository (the bundler resolves packages from the repository), one folder per
   // set of keys, reused across runs.
   const dir = path.join(STUB_ROOT, `functions-${createHash('sha256').update([...keys].sort().join(',')).digest('hex').slice(0, 12)}`);
   for (const key of keys) {
