@@ -58,6 +58,22 @@ export const envSchema = z.object({
    * the events. Unset: each execution is its own group.
    */
   FANOUT_MESSAGE_GROUP: z.string().min(1).max(128).optional(),
+  /**
+   * The deployment's webhooks by hook id (JSON): `{ "<id>": { "workflowId", "stateMachineArn",
+   * "secretArn", "tenantId"? } }`.
+   */
+  HOOKS: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of hook id to { workflowId, stateMachineArn, secretArn }' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.object({ workflowId: z.string().min(1), stateMachineArn: z.string().startsWith('arn:'), secretArn: z.string().startsWith('arn:'), tenantId: z.string().min(1).optional() }))),
   /** The tenant of executions started outside the API (synth-time workflows' triggers). */
   DEFAULT_TENANT: z.string().min(1).default('default'),
   /** Audit records expire after this many days; kept forever when unset. */

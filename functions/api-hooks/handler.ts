@@ -6,7 +6,6 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { z } from 'zod';
 import { documentClient } from '../_shared/clients/dynamo';
 import { secret } from '../_shared/clients/secrets';
 import { sfn } from '../_shared/clients/sfn';
@@ -18,12 +17,9 @@ import { logger, tracer } from '../_shared/powertools';
 import { AwsStepFunctions } from '../_shared/stepfunctions';
 import { handleHook, type HookTarget } from './api-hooks';
 
-const env = loadEnv(['TABLE_NAME', 'DEFAULT_TENANT', 'AWS_REGION', 'AWS_ACCOUNT_ID']);
-const hooks = z
-  .record(z.string(), z.object({ workflowId: z.string(), stateMachineArn: z.string().startsWith('arn:'), secretArn: z.string().startsWith('arn:'), tenantId: z.string().optional() }))
-  .parse(JSON.parse(process.env.HOOKS ?? '{}')) as Record<string, HookTarget>;
+const env = loadEnv(['TABLE_NAME', 'DEFAULT_TENANT', 'AWS_REGION', 'AWS_ACCOUNT_ID', 'HOOKS']);
 const deps = {
-  hooks,
+  hooks: env.HOOKS as Record<string, HookTarget>,
   secret,
   stepFunctions: new AwsStepFunctions({ sfn: sfn(), region: env.AWS_REGION, accountId: env.AWS_ACCOUNT_ID }),
   executions: new ExecutionRepository(documentClient(), env.TABLE_NAME),
