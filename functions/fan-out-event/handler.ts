@@ -4,6 +4,7 @@
  * WebSocket subscribe route feed, grouped by execution id, with partial batch responses.
  */
 import middy from '@middy/core';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
@@ -21,7 +22,7 @@ const deps: FanOutDeps = {
   connections: new ConnectionRepository(doc, env.TABLE_NAME),
   executions: new ExecutionRepository(doc, env.TABLE_NAME),
   nodeRuns: new NodeRunRepository(doc, env.TABLE_NAME),
-  post: connectionPoster(managementClient(env.WS_MANAGEMENT_ENDPOINT)),
+  post: connectionPoster(managementClient(env.WS_MANAGEMENT_ENDPOINT, (endpoint) => tracer.captureAWSv3Client(new ApiGatewayManagementApiClient({ endpoint })))),
   defaultTenant: env.DEFAULT_TENANT,
   cache: new FanOutCache(),
   logger: { warn: (message, extra) => logger.warn(message, extra ?? {}) },

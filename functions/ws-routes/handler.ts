@@ -3,6 +3,7 @@
  * (ws-routes.ts has the logic).
  */
 import middy from '@middy/core';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -26,7 +27,7 @@ const callbacks = new DynamoCallbackStore(doc, env.TABLE_NAME);
 const deps: WsRouteDeps = {
   connections: new ConnectionRepository(doc, env.TABLE_NAME),
   executions: new ExecutionRepository(doc, env.TABLE_NAME),
-  post: connectionPoster(managementClient(env.WS_MANAGEMENT_ENDPOINT)),
+  post: connectionPoster(managementClient(env.WS_MANAGEMENT_ENDPOINT, (endpoint) => tracer.captureAWSv3Client(new ApiGatewayManagementApiClient({ endpoint })))),
   // A catch-up must be in the same FIFO group as its execution's events, or an event handled
   // between its read of the log and its subscription would reach neither.
   queueCatchUp: async (job) => {

@@ -4,15 +4,19 @@
  * becomes `'gone'` so the caller can forget it.
  */
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { tracer } from '../powertools';
 
 export type PostOutcome = 'sent' | 'gone';
 export type ConnectionPoster = (connectionId: string, data: string) => Promise<PostOutcome>;
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 
-/** One client per endpoint (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`), built on first use. */
-export function managementClient(endpoint: string, make: (endpoint: string) => ApiGatewayManagementApiClient = (e) => tracer.captureAWSv3Client(new ApiGatewayManagementApiClient({ endpoint: e }))): ApiGatewayManagementApiClient {
+/**
+ * One client per endpoint (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`), built on
+ * first use by `make` (the Lambdas wrap it for X-Ray). This module does not load the tracer
+ * itself: the local platform imports it, and X-Ray's context tracking (an async hook on every
+ * promise) would tax the whole process.
+ */
+export function managementClient(endpoint: string, make: (endpoint: string) => ApiGatewayManagementApiClient = (e) => new ApiGatewayManagementApiClient({ endpoint: e })): ApiGatewayManagementApiClient {
   let client = clients.get(endpoint);
   if (!client) {
     client = make(endpoint);
