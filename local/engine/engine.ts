@@ -62,6 +62,12 @@ export interface LocalEngineOptions {
    */
   readonly isPaused?: (executionId: string) => boolean | Promise<boolean>;
   /**
+   * Awaited before each node runtime runs: flow control. The local platform holds new work here
+   * while its event pipeline is behind, so on one machine the engine cannot outrun what the
+   * people watching are shown (on AWS the fan-out scales out instead).
+   */
+  readonly admit?: (executionId: string) => Promise<void>;
+  /**
    * Where callback requests (human input, pause gates, event waits) are recorded. The built-in
    * human-input and callback runtimes use it, and answers are checked against it.
    * @default an in-memory store
@@ -393,6 +399,7 @@ export class LocalEngine implements TaskCallbacks {
     const runtime = meta.runtime as RuntimeName;
     const timeoutSeconds = typeof def.TimeoutSeconds === 'number' ? def.TimeoutSeconds : undefined;
     if (invocation.callback) return this.awaitCallback(ex, meta, invocation, runtime, timeoutSeconds);
+    if (this.options.admit) await this.options.admit(ex.executionId);
     const paused = this.options.isPaused ? await this.options.isPaused(ex.executionId) : this.pausedFlags.has(ex.executionId);
     if (paused) throw new NodeError(ErrorNames.Paused, `execution paused before node ${meta.nodeId}`);
     const handler = this.options.runtimes.get(runtime);

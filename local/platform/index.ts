@@ -21,7 +21,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -33,7 +32,6 @@ import { authenticateRequest, requirePermission } from '../../functions/_shared/
 import { createDevIssuer, DEV_JWKS_PATH, type DevIssuer } from '../../functions/_shared/auth/dev-issuer';
 import { createJwtAuthenticator } from '../../functions/_shared/auth/jwt';
 import { DynamoCallbackStore } from '../../functions/_shared/callbacks';
-import { connectionPoster } from '../../functions/_shared/clients/ws-management';
 import {
   AgentRepository,
   ApiKeyRepository,
@@ -41,7 +39,6 @@ import {
   ConnectionRepository,
   ExecutionEventLog,
   ExecutionRepository,
-  NodeRunRepository,
   WorkflowRepository,
   WorkflowVersionRepository,
 } from '../../functions/_shared/data';
@@ -56,7 +53,7 @@ import { ACCESS_AUDIT_ACTIONS, accessRoutes } from '../../functions/api-access/r
 import { AGENT_AUDIT_ACTIONS, agentRoutes } from '../../functions/api-agents/routes';
 import { DynamoPauseRequests, EXECUTION_AUDIT_ACTIONS, executionRoutes } from '../../functions/api-executions/routes';
 import { WORKFLOW_AUDIT_ACTIONS, workflowRoutes } from '../../functions/api-workflows/routes';
-import { FanOutCache, fanOutMessages, groupOf, messageFromQueueBody, type FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
+import { messageFromQueueBody } from '../../functions/fan-out-event/fan-out-event';
 import { answerInput } from '../../functions/request-input/answer-input';
 import { authorizeConnect } from '../../functions/ws-authorizer/ws-authorizer';
 import { onConnect, onDisconnect, onMessage, type WsRouteDeps } from '../../functions/ws-routes/ws-routes';
@@ -64,8 +61,9 @@ import { aiRuntimes } from '../engine/ai-runtimes';
 import { defaultRuntimes, defaultTools } from '../engine/default-runtimes';
 import { LocalEngine } from '../engine';
 import { LocalEventBus } from '../eventbridge/bus';
-import { LocalFifoQueue } from '../queue/fifo-queue';
 import { startWebSocketGateway, type WebSocketGateway } from '../websocket/gateway';
+import { EventBacklog } from './backlog';
+import { startFanOutThread } from './fan-out-thread';
 import { serveStatic } from './static';
 import { TriggerManager, type TriggerStarter } from './triggers';
 
@@ -102,6 +100,14 @@ export interface PlatformOptions {
   readonly scheduleScale?: number;
   /** The tenant of the development login. @default 'local' */
   readonly devTenant?: string;
+  /**
+   * Events in flight (produced by the engine, not yet stored and posted by the fan-out) above
+   * which the engine holds new node work until watchers catch up; `Infinity` turns it off.
+   * @default 16
+   */
+  readonly eventBacklogLimit?: number;
+  /** Where the fan-out runs. @default 'thread' */
+  readonly fanOut?: 'thread' | 'inline';
   /** Where operational messages go. @default nowhere */
   readonly log?: (line: string) => void;
 }
@@ -214,13 +220,21 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const versions = new WorkflowVersionRepository(doc, TABLE);
     const executions = new ExecutionRepository(doc, TABLE);
     const eventLog = new ExecutionEventLog(doc, TABLE);
-    const nodeRuns = new NodeRunRepository(doc, TABLE);
     const connections = new ConnectionRepository(doc, TABLE);
     const apiKeys = new ApiKeyRepository(doc, TABLE);
     const audit = new AuditRepository(doc, TABLE);
     const callbacks = new DynamoCallbackStore(doc, TABLE);
 
+    // Executions someone asked to pause since this start (runs from before a restart are over).
+    const pauseAsked = new Set<string>();
+    const requestPause = executions.requestPause.bind(executions);
+    executions.requestPause = async (tenantId, executionId, at) => {
+      pauseAsked.add(executionId);
+      return requestPause(tenantId, executionId, at);
+    };
+
     // ---- Step Functions (the engine) and its event stream onto the bus
+    const backlog = new EventBacklog({ limit: options.eventBacklogLimit ?? 16 });
     const tools = defaultTools();
     const tenantCache = new Map<string, string>();
     let stepFunctions!: LocalStepFunctions;
@@ -230,7 +244,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
       ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
       // The pause flag is the execution record's, as the lifecycle middleware reads it on AWS.
+      // Only a pause request sets it, and every one goes through this process's repository
+      // (below), so a run never asked to pause skips the read at each node.
+      admit: () => backlog.admit(),
       isPaused: async (executionId) => {
+        if (!pauseAsked.has(executionId)) return false;
         const tenantId = tenantCache.get(executionId) ?? (await executions.tenantOf(executionId));
         if (tenantId) tenantCache.set(executionId, tenantId);
         const record = tenantId ? await executions.find(tenantId, executionId) : undefined;
@@ -246,46 +264,60 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
     stepFunctions = new LocalStepFunctions({ engine });
 
-    const bus = new LocalEventBus({ name: BUS, region: REGION, onDeliveryFailure: (f) => log(`event delivery failed (${f.ruleName}): ${String(f.error)}`) });
+    const bus = new LocalEventBus({ name: BUS, region: REGION, onDeliveryFailure: (f) => {
+        const eventId = (f.event.detail as { event_id?: unknown } | undefined)?.event_id;
+        if (typeof eventId === 'string') backlog.handled(eventId);
+        log(`event delivery failed (${f.ruleName}): ${String(f.error)}`);
+      },
+    });
     // PutEvents calls are chained so events reach the bus in the order the engine produced them.
     let putChain: Promise<unknown> = Promise.resolve();
     const putLifecycle = (event: LifecycleEvent) => {
       // The pause check's tenant memory lasts as long as the run.
-      if (event.type === 'execution_completed') tenantCache.delete(event.execution_id);
+      if (event.type === 'execution_completed') {
+        tenantCache.delete(event.execution_id);
+        pauseAsked.delete(event.execution_id);
+      }
+      backlog.produced(event.event_id);
       putChain = putChain
         .then(() => bus.putEvents([{ EventBusName: BUS, Source: EVENT_SOURCE, DetailType: eventDetailTypes[event.type], Detail: JSON.stringify(event), Time: event.timestamp }]))
         .then((r) => {
-          if (r.FailedEntryCount > 0) log(`event rejected by the bus: ${JSON.stringify(r.Entries)}`);
+          if (r.FailedEntryCount > 0) {
+            backlog.handled(event.event_id);
+            log(`event rejected by the bus: ${JSON.stringify(r.Entries)}`);
+          }
         })
-        .catch((err: Error) => log(`could not put event: ${err.message}`));
+        .catch((err: Error) => {
+          backlog.handled(event.event_id);
+          log(`could not put event: ${err.message}`);
+        });
     };
     const unsubscribeEngine = engine.subscribe(putLifecycle);
 
-    // ---- WebSocket gateway, fan-out queue
-    let post!: ReturnType<typeof connectionPoster>;
-    const fanOutCache = new FanOutCache();
-    const fanOutDeps = () => ({ log: eventLog, connections, executions, nodeRuns, post, defaultTenant: devTenant, cache: fanOutCache, logger: { warn: (m: string) => log(m) } });
-    const fanOutQueue = new LocalFifoQueue<FanOutMessage>({
-      // Up to 10 messages of an execution at once, as the fan-out Lambda reads its FIFO queue.
-      batchConsumer: async (messages) => {
-        let failure: unknown;
-        await fanOutMessages(
-          messages.map((message) => ({ message, group: groupOf(message) })),
-          fanOutDeps(),
-          (_items, err) => (failure ??= err),
-          () => failure !== undefined,
-        );
-        if (failure !== undefined) throw failure;
+    // ---- Fan-out (its own thread, as it is its own Lambda on AWS) and the WebSocket gateway
+    let gatewayRef: WebSocketGateway | undefined;
+    const fanOut = await startFanOutThread({
+      mode: options.fanOut ?? 'thread',
+      dynamoUrl,
+      region: REGION,
+      credentials: CREDENTIALS,
+      tableName: TABLE,
+      defaultTenant: devTenant,
+      // In process: the @connections HTTP endpoint (for tools and tests) would cost a signed
+      // SDK request and an HTTP round trip per frame.
+      post: (connectionId, data) => gatewayRef?.postToConnection(connectionId, data) ?? 'gone',
+      onHandled: (ids) => {
+        for (const id of ids) backlog.handled(id);
       },
-      onDeadLetter: (message, err) => log(`fan-out gave up on a ${message.kind} message: ${(err as Error).message}`),
+      log,
     });
+    closers.push(() => fanOut.close());
     bus.putRule({
       name: 'stepflow-fan-out',
       pattern: { source: [EVENT_SOURCE] },
       targets: [
         async (event) => {
-          const message = messageFromQueueBody(JSON.stringify(event));
-          fanOutQueue.send(message.kind === 'event' ? message.event.execution_id : '', message);
+          fanOut.send(messageFromQueueBody(JSON.stringify(event)));
         },
       ],
     });
@@ -295,8 +327,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const wsDeps = (): WsRouteDeps => ({
       connections,
       executions,
-      post,
-      queueCatchUp: async (job) => fanOutQueue.send(job.executionId, job),
+      post: async (connectionId, data) => gateway.postToConnection(connectionId, data),
+      queueCatchUp: async (job) => fanOut.send(job),
       answer: async (req) => {
         const r = await answerInput({ callbacks, tasks: engine }, req);
         return { nodeId: r.nodeId, requestId: r.requestId };
@@ -328,9 +360,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       },
     });
     closers.push(() => gateway.close());
-    const management = new ApiGatewayManagementApiClient({ endpoint: gateway.managementEndpoint, region: REGION, credentials: CREDENTIALS });
-    closers.push(async () => management.destroy());
-    post = connectionPoster(management);
+    gatewayRef = gateway;
 
     // ---- Published versions survive restarts
     const publishLogFile = path.join(dataDir, 'state-machines.json');
@@ -481,7 +511,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       await Promise.allSettled(stopping.flatMap((ex) => [ex.result, ex.stopped]));
       await putChain;
       await bus.drain();
-      await fanOutQueue.close();
+      await fanOut.drain();
     });
 
     return {
@@ -499,7 +529,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       settle: async () => {
         await putChain;
         await bus.drain();
-        await fanOutQueue.drain();
+        await fanOut.drain();
       },
       parts: { engine, bus, gateway, stepFunctions, doc, s3, executions, eventLog, connections, triggers },
       close,

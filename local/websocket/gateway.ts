@@ -99,6 +99,12 @@ export interface WebSocketGateway {
   managementEndpoint: string;
   /** Ids of the open connections. */
   connections(): string[];
+  /**
+   * PostToConnection without the HTTP hop, for callers in this process (the local platform's
+   * fan-out): the same outcomes as the @connections endpoint, `'gone'` where it answers 410.
+   * @throws Error for data over the size limit (the endpoint's 413)
+   */
+  postToConnection(connectionId: string, data: string): 'sent' | 'gone';
   /** Closes every socket (running `$disconnect` for each) and the server. */
   close(): Promise<void>;
 }
@@ -482,6 +488,14 @@ export async function startWebSocketGateway(options: WebSocketGatewayOptions): P
     url: `ws://${authority}`,
     managementEndpoint: `http://${authority}/${stage}`,
     connections: () => [...connections.keys()],
+    postToConnection: (connectionId, data) => {
+      const size = Buffer.byteLength(data);
+      if (size > maxMessageBytes) throw new Error(`PayloadTooLargeException: ${size} bytes is over the ${maxMessageBytes}-byte limit`);
+      const connection = connections.get(connectionId);
+      if (!connection || connection.gone || connection.socket.readyState !== WebSocket.OPEN) return 'gone';
+      connection.socket.send(data, { binary: false });
+      return 'sent';
+    },
     close: async () => {
       closing = true;
       const sockets = [...wss.clients];

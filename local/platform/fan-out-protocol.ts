@@ -1,0 +1,26 @@
+/** Messages between the local platform's main thread and its fan-out thread (types only). */
+import type { FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
+
+export interface FanOutWorkerData {
+  readonly dynamoUrl: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly tableName: string;
+  readonly defaultTenant: string;
+}
+
+/** Main thread to fan-out thread. */
+export type ToFanOut =
+  | { readonly type: 'send'; readonly message: FanOutMessage }
+  | { readonly type: 'posted'; readonly id: number; readonly outcome?: 'sent' | 'gone'; readonly error?: string }
+  | { readonly type: 'drain'; readonly id: number }
+  | { readonly type: 'close'; readonly id: number };
+
+/** Fan-out thread to main thread. */
+export type FromFanOut =
+  | { readonly type: 'ready' }
+  | { readonly type: 'post'; readonly id: number; readonly connectionId: string; readonly data: string }
+  /** Events that left the pipeline: stored and posted, or given up on. */
+  | { readonly type: 'handled'; readonly eventIds: readonly string[] }
+  | { readonly type: 'drained'; readonly id: number }
+  | { readonly type: 'log'; readonly line: string };
