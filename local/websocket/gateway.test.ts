@@ -246,6 +246,18 @@ describe('local API Gateway WebSocket', () => {
     expect(b.frames).toEqual([]);
   });
 
+  it('postToConnection (in process) has the same outcomes as the endpoint: sent, gone, too large', async () => {
+    const client = await connect();
+    const id = await connectionIdOf(client);
+    expect(gateway.postToConnection(id, '{"type":"pong"}')).toBe('sent');
+    expect(await client.next()).toBe('{"type":"pong"}');
+    expect(gateway.postToConnection('AAAAAAAAAAAAAAA=', 'x')).toBe('gone');
+    expect(() => gateway.postToConnection(id, 'x'.repeat(129 * 1024))).toThrow(/PayloadTooLarge/);
+    client.ws.close();
+    await until(() => !gateway.connections().includes(id));
+    expect(gateway.postToConnection(id, 'x')).toBe('gone');
+  });
+
   it('GetConnection describes the connection', async () => {
     const before = Date.now();
     const client = await connect('?token=' + TOKEN, { 'User-Agent': 'stepflow-editor/1.0' });
