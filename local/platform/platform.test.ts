@@ -72,8 +72,10 @@ describe('watching a run over the WebSocket', () => {
     await platform.settle();
 
     const second = await connect();
-    second.send({ type: 'subscribe', execution_id: executionId, after_seq: lastSeen });
-    await second.waitFor(isCompleted(executionId));
+    second.send({ type: 'subscribe', execution_id: executionId, after_seq: lastSeen, id: 'again' });
+    // The run may have finished before the first client closed; then nothing was missed.
+    await second.waitFor((m) => m.type === 'subscribed' && m.id === 'again');
+    if (!seen.some(isCompleted(executionId))) await second.waitFor(isCompleted(executionId));
     const rest = second.events(executionId);
     contiguous(rest, lastSeen + 1);
     const all = [...seen, ...rest];
