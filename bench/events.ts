@@ -9,7 +9,7 @@
  *
  *   npm run bench:events                          # 100 runs
  *   BENCH_RUNS=10 npm run bench:events
- *   BENCH_BACKLOG_LIMIT=8 npm run bench:events    # another flow-control limit
+ *   BENCH_BACKLOG=64,8 npm run bench:events       # other flow-control limits (all, per execution)
  */
 import { cpus } from 'node:os';
 import { startPlatform, type PlatformOptions } from '../local/platform';
@@ -50,11 +50,11 @@ async function measure(setup: Setup, sizes: readonly number[]): Promise<void> {
 
 async function main(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 100);
-  const limit = process.env.BENCH_BACKLOG_LIMIT === undefined ? undefined : Number(process.env.BENCH_BACKLOG_LIMIT);
+  const [limit, perExecution] = (process.env.BENCH_BACKLOG ?? '32,4').split(',').map(Number) as [number, number];
   const setups: Setup[] = [
-    { label: `the local platform as npm start runs it (fan-out thread, flow control at ${limit ?? 16} events in flight)`, options: limit === undefined ? {} : { eventBacklogLimit: limit } },
-    { label: 'without flow control (the engine runs ahead of the fan-out)', options: { eventBacklogLimit: Infinity } },
-    { label: 'fan-out on the main thread, no flow control (how it ran before)', options: { fanOut: 'inline', eventBacklogLimit: Infinity } },
+    { label: `the local platform as npm start runs it (fan-out thread; flow control: ${limit} events in flight, ${perExecution} per execution)`, options: { eventBacklog: { limit, perExecution } } },
+    { label: 'without flow control (the engine runs ahead of the fan-out)', options: { eventBacklog: { limit: Infinity } } },
+    { label: 'fan-out on the main thread, no flow control (how it ran before)', options: { fanOut: 'inline', eventBacklog: { limit: Infinity } } },
   ];
   for (const [i, setup] of setups.entries()) await measure(setup, i === 0 ? [1, 10, runs] : [runs]);
   console.log(`(Node ${process.versions.node}, ${cpus().length} cores; the engine, API, gateway and the clients share the main thread; DynamoDB (dynalite) and the fan-out have a thread each)`);

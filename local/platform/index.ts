@@ -101,11 +101,11 @@ export interface PlatformOptions {
   /** The tenant of the development login. @default 'local' */
   readonly devTenant?: string;
   /**
-   * Events in flight (produced by the engine, not yet stored and posted by the fan-out) above
-   * which the engine holds new node work until watchers catch up; `Infinity` turns it off.
-   * @default 16
+   * Flow control: events in flight (produced by the engine, not yet stored and posted by the
+   * fan-out) above which the engine holds new node work until watchers catch up, in all and per
+   * execution; `{ limit: Infinity }` turns it off. @default { limit: 32, perExecution: 4 }
    */
-  readonly eventBacklogLimit?: number;
+  readonly eventBacklog?: { readonly limit: number; readonly perExecution?: number };
   /** Where the fan-out runs. @default 'thread' */
   readonly fanOut?: 'thread' | 'inline';
   /** Where operational messages go. @default nowhere */
@@ -234,7 +234,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
 
     // ---- Step Functions (the engine) and its event stream onto the bus
-    const backlog = new EventBacklog({ limit: options.eventBacklogLimit ?? 16 });
+    const backlog = new EventBacklog(options.eventBacklog ?? { limit: 32, perExecution: 4 });
     const tools = defaultTools();
     const tenantCache = new Map<string, string>();
     let stepFunctions!: LocalStepFunctions;
@@ -246,7 +246,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       // The pause flag is the execution record's, as the lifecycle middleware reads it on AWS.
       // Only a pause request sets it, and every one goes through this process's repository
       // (below), so a run never asked to pause skips the read at each node.
-      admit: () => backlog.admit(),
+      admit: (executionId) => backlog.admit(executionId),
       isPaused: async (executionId) => {
         if (!pauseAsked.has(executionId)) return false;
         const tenantId = tenantCache.get(executionId) ?? (await executions.tenantOf(executionId));
@@ -278,7 +278,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         tenantCache.delete(event.execution_id);
         pauseAsked.delete(event.execution_id);
       }
-      backlog.produced(event.event_id);
+      backlog.produced(event.execution_id, event.event_id);
       putChain = putChain
         .then(() => bus.putEvents([{ EventBusName: BUS, Source: EVENT_SOURCE, DetailType: eventDetailTypes[event.type], Detail: JSON.stringify(event), Time: event.timestamp }]))
         .then((r) => {

@@ -34,7 +34,7 @@ it('100 concurrent runs watched by 100 clients lose nothing, duplicate nothing a
 }, 300_000);
 
 it('keeps the same guarantees with the fan-out on the main thread and no flow control', async () => {
-  const inline = await startPlatform({ memory: true, fanOut: 'inline', eventBacklogLimit: Infinity });
+  const inline = await startPlatform({ memory: true, fanOut: 'inline', eventBacklog: { limit: Infinity } });
   try {
     expectComplete(await runLoad(inline, 20), 20);
   } finally {

@@ -65,8 +65,14 @@ export async function runLoad(platform: Platform, runs: number, workflowId = 'lo
     });
   }
   const t0 = Date.now();
-  const executionIds = await Promise.all(clients.map((_, i) => client.execute(workflowId, { n: i })));
-  clients.forEach((c, i) => c.send({ type: 'subscribe', execution_id: executionIds[i] }));
+  // Each client subscribes as soon as its run has started, as a person watching would.
+  const executionIds = await Promise.all(
+    clients.map(async (c, i) => {
+      const executionId = await client.execute(workflowId, { n: i });
+      c.send({ type: 'subscribe', execution_id: executionId });
+      return executionId;
+    }),
+  );
   await Promise.all(clients.map((c, i) => c.waitFor((m) => m.type === 'execution_completed' && m.execution_id === executionIds[i], 300_000)));
   const wallMs = Date.now() - t0;
   await Promise.all(clients.map((c) => c.waitFor((m) => m.type === 'subscribed', 60_000)));
