@@ -1,6 +1,8 @@
 /**
  * bench/events: the live event path on the local platform under load. N runs (default 100) of
- * a 10-node workflow start at once, each watched by its own WebSocket client; prints the
+ * a 10-node workflow start at once, each watched by its own WebSocket client that subscribes as
+ * soon as its run has started (transforms only, and with a 1 s wait first that every run leaves
+ * at the same moment); prints the
  * event-to-client latency of live events (engine stamp -> client `message`, p50/p95/p99/max),
  * runs and events per second, and whether anything was lost, duplicated or out of order; for
  * the platform as `npm start` runs it (1, 10 and N runs), then N runs without flow control and
@@ -20,14 +22,20 @@ interface Setup {
   readonly options: PlatformOptions;
 }
 
-async function measure(setup: Setup, sizes: readonly number[]): Promise<void> {
+interface Scenario {
+  readonly runs: number;
+  /** The workflow with a 1 s wait first (every run leaves it at once), or transforms only. */
+  readonly wait: boolean;
+}
+
+async function measure(setup: Setup, scenarios: readonly Scenario[]): Promise<void> {
   const platform = await startPlatform({ memory: true, ...setup.options });
   try {
     // A warm-up run, so module loading and the first compile are not measured.
     await runLoad(platform, 1, 'warm-up');
     console.log(`${setup.label}:`);
-    for (const n of sizes) {
-      const r = await runLoad(platform, n, `bench-${n}`);
+    for (const { runs: n, wait } of scenarios) {
+      const r = await runLoad(platform, n, `bench-${n}-${wait ? 'wait' : 'transforms'}`, { wait });
       const events = r.received.reduce((sum, x) => sum + x.events.length, 0);
       let problems = 0;
       for (const x of r.received) {
@@ -37,7 +45,8 @@ async function measure(setup: Setup, sizes: readonly number[]): Promise<void> {
       const ms = (p: number) => `${percentile(r.latencies, p).toFixed(0)} ms`;
       console.log(
         [
-          `  ${n} concurrent run(s), ${n} client(s): ${((n * 1000) / r.wallMs).toFixed(1)} runs/s, ${((events * 1000) / r.wallMs).toFixed(0)} events/s (${events} events in ${(r.wallMs / 1000).toFixed(1)} s)`,
+          `  ${n} concurrent run(s) of ${wait ? 'start, a 1 s wait, 7 transforms, end' : 'start, 8 transforms, end'}; ${n} client(s):`,
+          `    ${((n * 1000) / r.wallMs).toFixed(1)} runs/s, ${((events * 1000) / r.wallMs).toFixed(0)} events/s (${events} events in ${(r.wallMs / 1000).toFixed(1)} s)`,
           `    live latency (${r.latencies.length} of ${events} events; the rest came as catch-up): p50 ${ms(50)}, p95 ${ms(95)}, p99 ${ms(99)}, max ${ms(100)}`,
           `    lost, duplicated or out of order: ${problems === 0 ? 'none' : `${problems} run(s)`}`,
         ].join('\n'),
@@ -56,7 +65,13 @@ async function main(): Promise<void> {
     { label: 'without flow control (the engine runs ahead of the fan-out)', options: { eventBacklog: { limit: Infinity } } },
     { label: 'fan-out on the main thread, no flow control (how it ran before)', options: { fanOut: 'inline', eventBacklog: { limit: Infinity } } },
   ];
-  for (const [i, setup] of setups.entries()) await measure(setup, i === 0 ? [1, 10, runs] : [runs]);
+  const all: Scenario[] = [
+    { runs: 1, wait: false },
+    { runs: 10, wait: false },
+    { runs, wait: false },
+    { runs, wait: true },
+  ];
+  for (const [i, setup] of setups.entries()) await measure(setup, i === 0 ? all : all.slice(2));
   console.log(`(Node ${process.versions.node}, ${cpus().length} cores; the engine, API, gateway and the clients share the main thread; DynamoDB (dynalite) and the fan-out have a thread each)`);
 }
 

@@ -30,7 +30,7 @@ function expectComplete(result: Awaited<ReturnType<typeof runLoad>>, runs: numbe
 }
 
 it('100 concurrent runs watched by 100 clients lose nothing, duplicate nothing and keep per-execution order', async () => {
-  expectComplete(await runLoad(platform, 100), 100);
+  expectComplete(await runLoad(platform, 100, 'load-ten-wait', { wait: true }), 100);
 }, 300_000);
 
 it('keeps the same guarantees with the fan-out on the main thread and no flow control', async () => {

@@ -9,25 +9,28 @@ import type { Platform } from './index';
 import { api, WsClient } from './test-support';
 
 /**
- * start -> a 1 s wait -> 7 JSONata transforms (each a runtime invocation) -> end: ten nodes. The
- * wait gives every client time to subscribe, so what follows is measured live.
+ * Ten nodes: start -> 8 JSONata transforms (each a runtime invocation) -> end; or, with
+ * `wait`, start -> a 1 s wait -> 7 transforms -> end, so that runs started together also leave
+ * their wait together (the hardest burst for the event path: every run's next events at once).
  */
-export function tenNodeWorkflow(id: string): Record<string, unknown> {
-  const steps = Array.from({ length: 7 }, (_, i) => ({
+export function tenNodeWorkflow(id: string, options: { wait?: boolean } = {}): Record<string, unknown> {
+  const count = options.wait ? 7 : 8;
+  const steps = Array.from({ length: count }, (_, i) => ({
     id: `step${i + 1}`,
     type: 'transform',
     position: { x: 0, y: 100 * (i + 2) },
     config: { mode: 'jsonata', expression: `n + ${i + 1}`, inputs: { n: i === 0 ? '{{input.n}}' : `{{nodes.step${i}.output}}` } },
   }));
-  const ids = ['start', 'settle', ...steps.map((s) => s.id), 'end'];
+  const first = options.wait ? [{ id: 'settle', type: 'wait', position: { x: 0, y: 100 }, config: { mode: 'duration', seconds: 1 } }] : [];
+  const ids = ['start', ...first.map((n) => n.id), ...steps.map((s) => s.id), 'end'];
   return {
     schemaVersion: 1,
     metadata: { id, name: 'ten nodes' },
     nodes: [
       { id: 'start', type: 'start', position: { x: 0, y: 0 }, config: { inputSchema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] } } },
-      { id: 'settle', type: 'wait', position: { x: 0, y: 100 }, config: { mode: 'duration', seconds: 1 } },
+      ...first,
       ...steps,
-      { id: 'end', type: 'end', position: { x: 0, y: 900 }, config: { output: { total: '{{nodes.step7.output}}' } } },
+      { id: 'end', type: 'end', position: { x: 0, y: 1100 }, config: { output: { total: `{{nodes.step${count}.output}}` } } },
     ],
     edges: ids.slice(1).map((target, i) => ({ id: `e${i}`, source: ids[i], target })),
   };
@@ -48,11 +51,11 @@ export interface LoadResult {
  * const r = await runLoad(platform, 100);
  * ```
  */
-export async function runLoad(platform: Platform, runs: number, workflowId = 'load-ten'): Promise<LoadResult> {
+export async function runLoad(platform: Platform, runs: number, workflowId = 'load-ten', options: { wait?: boolean } = {}): Promise<LoadResult> {
   const token = await platform.devToken();
   const client = api(platform, token);
   const existing = await client.call('GET', `/workflows/${workflowId}`);
-  if (existing.status === 404) await client.publish(workflowId, tenNodeWorkflow(workflowId));
+  if (existing.status === 404) await client.publish(workflowId, tenNodeWorkflow(workflowId, options));
   const clients = await Promise.all(Array.from({ length: runs }, () => WsClient.connect(`${platform.wsUrl}?token=${token}`)));
   const latencies: number[] = [];
   // Live events only: the backlog a subscribe catches up on is old by design.
