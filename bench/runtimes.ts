@@ -12,13 +12,13 @@
  *   handler's common path, against a local stub of the AWS APIs (DynamoDB, EventBridge), so work
  *   deferred from init to first use is counted, not hidden.
  *
- * What runs is what NodeFunction deploys: the code directory bundle.ts writes with its source map,
- * loaded with NodeFunction's `NODE_OPTIONS=--enable-source-maps` (so init includes reading the
- * map), with Lambda's tracing environment (a function name, a task root and a sampled trace
- * header: Powertools' tracer is enabled and traces the first invocation as on AWS; segments go to
- * a UDP port on the loopback address that nothing reads). Differences from AWS: Node is this
- * machine's (the runtime is nodejs22.x on arm64 with 512 MB), and POWERTOOLS_LOG_LEVEL is SILENT
- * instead of INFO (the probe's stdout carries its figures).
+ * What runs is what NodeFunction deploys: the code directory bundle.ts writes, with its source
+ * map (read on the first stack trace, not at init: see functions/_shared/stack-traces.ts), with
+ * NodeFunction's environment and Lambda's tracing environment (a function name, a task root and
+ * a sampled trace header: Powertools' tracer is enabled and traces the first invocation as on
+ * AWS; segments go to a UDP port on the loopback address that nothing reads). Differences from
+ * AWS: Node is this machine's (the runtime is nodejs22.x on arm64 with 512 MB), and
+ * POWERTOOLS_LOG_LEVEL is SILENT instead of INFO (the probe's stdout carries its figures).
  *
  * Targets for the node runtimes: at most 400 KB and 80 ms of init each.
  *
@@ -158,8 +158,7 @@ async function probe(file: string, eventFile: string, port: number, expected = '
     FANOUT_QUEUE_URL: `http://127.0.0.1:${port}/123456789012/stepflow-fanout.fifo`,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     NODE_PATH: path.join(root, 'node_modules'),
-    // As NodeFunction deploys (infra/lib/node-function.ts) and Lambda runs it (see the header).
-    NODE_OPTIONS: '--enable-source-maps',
+    // As Lambda runs a NodeFunction (see the header).
     AWS_LAMBDA_FUNCTION_NAME: 'bench',
     LAMBDA_TASK_ROOT: path.dirname(file),
     _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',

@@ -24,12 +24,13 @@
  * Stepflow only uses English messages, so the locale index is replaced by English alone
  * (about 250 KB less per function).
  *
- * Source maps: functions run with `--enable-source-maps` (NodeFunction's NODE_OPTIONS) so logged
- * stack traces name the TypeScript files, and Node reads and parses a bundle's map when it loads
- * the bundle, during init. The map carries the mappings only, not `sourcesContent` (a copy of
- * every bundled source, about three quarters of the file): Node needs positions and file names
- * for a stack trace, and the sources are in the repository. That halves what init parses
- * (request-input: 2.3 MB -> 0.7 MB of map, ~35 ms less init CPU with Node 20).
+ * Source maps: logged stack traces name the TypeScript files. Not through Node's
+ * `--enable-source-maps`, which reads and parses every loaded module's map during init (40-50 ms
+ * of a node runtime's init with Node 20): a bundle written with a source map starts with
+ * stack-traces-install.ts, which reads a map the first time a stack trace has a frame in its file.
+ * The map carries the mappings only, not `sourcesContent` (a copy of every bundled source, about
+ * three quarters of the file): a stack trace needs positions and file names, and the sources are
+ * in the repository.
  */
 import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -73,6 +74,9 @@ export const RUNTIME_SDK_MODULES = [
 
 /** Modules emitted as files of their own and required on first use. */
 export const LAZY_MODULE = /[\\/]functions[\\/]_shared[\\/]lazy[\\/]([a-z0-9-]+)\.ts$/;
+
+/** Injected first into every bundle written with a source map (see the header). */
+const STACK_TRACES = [path.join(__dirname, 'stack-traces-install.ts'), path.join(__dirname, 'stack-traces.ts')];
 
 export interface BundleOptions {
   readonly entry: string;
@@ -119,6 +123,7 @@ export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ 
     metafile: true,
     sourcemap: opts.sourcemap ?? false,
     sourcesContent: false,
+    inject: opts.sourcemap ? STACK_TRACES.slice(0, 1) : [],
     legalComments: 'none',
     logLevel: 'error',
     // The ESM builds (`module`) of the AWS SDK and Smithy packages tree-shake; their CommonJS
@@ -131,7 +136,7 @@ export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ 
   const result = await build({ ...common, entryPoints: { index: opts.entry }, outdir: opts.outdir, outExtension: { '.js': '.cjs' } });
   for (const [name, file] of lazy) {
     const part = await build({ ...common, entryPoints: { [`lazy-${name}`]: file }, outdir: opts.outdir, outExtension: { '.js': '.cjs' } });
-    const own = Object.keys(part.metafile.inputs).filter((input) => !input.includes('node_modules/') && path.resolve(input) !== path.resolve(file));
+    const own = Object.keys(part.metafile.inputs).filter((input) => !input.includes('node_modules/') && path.resolve(input) !== path.resolve(file) && !STACK_TRACES.includes(path.resolve(input)));
     if (own.length > 0) throw new Error(`lazy module ${file} must import only packages, but bundles ${own.join(', ')}`);
     Object.assign(result.metafile.inputs, part.metafile.inputs);
     Object.assign(result.metafile.outputs, part.metafile.outputs);
