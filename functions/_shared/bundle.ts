@@ -55,7 +55,11 @@ export const DEFAULT_BUNDLE_SDK = true;
 /**
  * SDK modules left to the runtime's SDK even when bundling it: clients only ever loaded on first
  * use, and the credential providers a Lambda function never reaches (Lambda puts the function's
- * credentials in the environment, the first link of the default chain).
+ * credentials in the environment, the first link of the default chain). Not
+ * `@aws-sdk/token-providers`: the Bedrock runtime client imports it at module load (for Bedrock
+ * API keys), and left external it loaded its own unbundled copy of the SDK core from
+ * node_modules during every llm and agent init (15 files); bundled it is a few KB, and its SSO
+ * refresh still loads `@aws-sdk/nested-clients` on first use only.
  */
 export const RUNTIME_SDK_MODULES = [
   '@aws-sdk/client-s3',
@@ -68,7 +72,6 @@ export const RUNTIME_SDK_MODULES = [
   '@aws-sdk/credential-provider-sso',
   '@aws-sdk/credential-provider-web-identity',
   '@aws-sdk/nested-clients',
-  '@aws-sdk/token-providers',
   '@smithy/credential-provider-imds',
 ];
 
