@@ -28,6 +28,16 @@ describe('bundleHandler', () => {
     expect(index).not.toContain('Expected {{value}} before end of expression');
   });
 
+  it('gives the X-Ray SDK a semver that refuses SDK v2 capture instead of the real one', async () => {
+    const dir = path.join(out, 'run-code');
+    await bundleHandler({ entry: path.join(root, 'functions/run-code/handler.ts'), outdir: dir, tsconfig });
+
+    const index = readFileSync(path.join(dir, 'index.cjs'), 'utf8');
+    expect(index).toContain('captureAWS (AWS SDK v2) is not bundled');
+    // semver's own error message is not in the bundle.
+    expect(index).not.toContain('Invalid comparator');
+  });
+
   it('leaves the whole SDK external when asked', async () => {
     const dir = path.join(out, 'transform-data-ext');
     await bundleHandler({ entry: path.join(root, 'functions/transform-data/handler.ts'), outdir: dir, tsconfig, bundleSdk: false });

@@ -24,6 +24,11 @@
  * Stepflow only uses English messages, so the locale index is replaced by English alone
  * (about 250 KB less per function).
  *
+ * The X-Ray SDK (Powertools' tracer) loads `semver` only to check the version of an AWS SDK v2
+ * passed to `captureAWS`; Stepflow traces SDK v3 clients (`captureAWSv3Client`) and has no SDK
+ * v2. semver compiles its ~40 regular expressions at load (~10 ms and 28 KB of every function's
+ * init), so bundles give the X-Ray SDK a `semver` whose `gte` refuses with a clear error.
+ *
  * Source maps: logged stack traces name the TypeScript files. Not through Node's
  * `--enable-source-maps`, which reads and parses every loaded module's map during init (40-50 ms
  * of a node runtime's init with Node 20): a bundle written with a source map starts with
@@ -45,6 +50,18 @@ export const englishOnlyZod: Plugin = {
       contents: args.path.endsWith('.cjs') ? 'module.exports = { en: require("./en.cjs").default };' : 'export { default as en } from "./en.js";',
       loader: 'js',
       resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+/** The X-Ray SDK's `semver`, used only by `captureAWS` (AWS SDK v2), which Stepflow never calls (see the header). */
+export const xrayWithoutSdkV2: Plugin = {
+  name: 'xray-without-sdk-v2',
+  setup(b) {
+    b.onResolve({ filter: /^semver$/ }, (args) => (/[\\/]aws-xray-sdk-core[\\/]/.test(args.importer) ? { path: 'semver', namespace: 'xray-without-sdk-v2' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'xray-without-sdk-v2' }, () => ({
+      contents: 'module.exports = { gte() { throw new Error("captureAWS (AWS SDK v2) is not bundled: trace SDK v3 clients with captureAWSv3Client"); } };',
+      loader: 'js',
     }));
   },
 };
@@ -134,7 +151,7 @@ export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ 
     mainFields: ['module', 'main'],
     ...(opts.tsconfig ? { tsconfig: opts.tsconfig } : {}),
     external: (opts.bundleSdk ?? DEFAULT_BUNDLE_SDK) ? RUNTIME_SDK_MODULES : ['@aws-sdk/*', '@smithy/*'],
-    plugins: [englishOnlyZod, lazyModules(lazy)],
+    plugins: [englishOnlyZod, xrayWithoutSdkV2, lazyModules(lazy)],
   } satisfies BuildOptions;
   const result = await build({ ...common, entryPoints: { index: opts.entry }, outdir: opts.outdir, outExtension: { '.js': '.cjs' } });
   for (const [name, file] of lazy) {
