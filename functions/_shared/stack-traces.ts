@@ -3,24 +3,25 @@
  * Node's `--enable-source-maps`.
  *
  * Why: with that flag Node reads and parses the source map of every module it loads, during
- * Lambda's INIT phase, whether or not an error ever happens (about 40-50 ms of a node runtime's
- * init here, measured by bench/runtimes). Stack traces are only formatted for errors, and most
+ * Lambda's INIT phase, whether or not an error ever happens (about 30 ms of request-input's
+ * init with Node 20, more before the maps lost `sourcesContent`). Stack traces are only formatted for errors, and most
  * invocations format none, so this formatter reads a bundle's `<file>.map` the first time a
  * stack trace has a frame in that file, and keeps it for the container's life.
  *
  * Frames are written as Node writes them with `--enable-source-maps` (name, then
  * `(source:line:column)` in the original file); a frame in a file without a map, or that the map
  * does not cover, keeps V8's own text. bundleHandler injects this module into every bundle it
- * writes (it runs first); nothing else installs it, so tests and the local platform keep their
- * own stack traces. (Node 20 and later define a default `Error.prepareStackTrace`; this one
- * replaces it and asks it for the first line.)
+ * writes (it runs first; a lazy-*.cjs file's copy finds it installed); nothing else installs
+ * it, so tests and the local platform keep their own stack traces. (Node 20 and later define a
+ * default `Error.prepareStackTrace`; this one replaces it and asks it for the first line.)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
 
 const maps = new Map<string, SourceMap | null>();
-let installed = false;
+/** Marks the installed formatter, across the copies of this module in a bundle's files. */
+const INSTALLED = Symbol.for('stepflow.lazySourceMaps');
 
 /** What `findEntry` answers: a range, with its `name` when the map has one; `{}` when none. */
 type Entry = Partial<import('node:module').SourceMapping> & { readonly name?: string };
@@ -74,11 +75,13 @@ function frame(site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined): stri
  * ```
  */
 export function installLazySourceMaps(): void {
-  if (process.sourceMapsEnabled || installed) return;
-  installed = true;
-  const nodeFormat = Error.prepareStackTrace;
-  Error.prepareStackTrace = (error: Error, trace: NodeJS.CallSite[]) => {
-    const head = nodeFormat ? String(nodeFormat(error, [])) : Error.prototype.toString.call(error);
-    return head + trace.map((site, i) => `\n    at ${frame(site, trace[i + 1])}`).join('');
-  };
+  const nodeFormat = Error.prepareStackTrace as (((error: Error, trace: NodeJS.CallSite[]) => unknown) & { [INSTALLED]?: true }) | undefined;
+  if (process.sourceMapsEnabled || nodeFormat?.[INSTALLED]) return;
+  Error.prepareStackTrace = Object.assign(
+    (error: Error, trace: NodeJS.CallSite[]) => {
+      const head = nodeFormat ? String(nodeFormat(error, [])) : Error.prototype.toString.call(error);
+      return head + trace.map((site, i) => `\n    at ${frame(site, trace[i + 1])}`).join('');
+    },
+    { [INSTALLED]: true as const },
+  );
 }
