@@ -6,11 +6,19 @@
  * - `KB ext` / `KB sdk`: what init compiles (index.cjs and any lazy-*.cjs it requires during
  *   init) with the AWS SDK v3 left external (resolved from node_modules, as the nodejs22.x
  *   runtime provides it) and with the SDK bundled in (see functions/_shared/bundle.ts);
- *   `+lazy`: the lazy-*.cjs files left for first use.
+ *   `+lazy`: the lazy-*.cjs files left for first use. Source maps are not counted in KB.
  * - `init`: loading the handler module (Lambda's INIT phase).
  * - `cold`: init plus a first invocation in the same process with a minimal valid payload on the
  *   handler's common path, against a local stub of the AWS APIs (DynamoDB, EventBridge), so work
  *   deferred from init to first use is counted, not hidden.
+ *
+ * What runs is what NodeFunction deploys: the code directory bundle.ts writes, with its source
+ * map (read on the first stack trace, not at init: see functions/_shared/stack-traces.ts), with
+ * NodeFunction's environment and Lambda's tracing environment (a function name, a task root and
+ * a sampled trace header: Powertools' tracer is enabled and traces the first invocation as on
+ * AWS; segments go to a UDP port on the loopback address that nothing reads). Differences from
+ * AWS: Node is this machine's (the runtime is nodejs22.x on arm64 with 512 MB), and
+ * POWERTOOLS_LOG_LEVEL is SILENT instead of INFO (the probe's stdout carries its figures).
  *
  * Targets for the node runtimes: at most 400 KB and 80 ms of init each.
  *
@@ -150,6 +158,11 @@ async function probe(file: string, eventFile: string, port: number, expected = '
     FANOUT_QUEUE_URL: `http://127.0.0.1:${port}/123456789012/stepflow-fanout.fifo`,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     NODE_PATH: path.join(root, 'node_modules'),
+    // As Lambda runs a NodeFunction (see the header).
+    AWS_LAMBDA_FUNCTION_NAME: 'bench',
+    LAMBDA_TASK_ROOT: path.dirname(file),
+    _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+    AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
   };
   try {
     const { stdout } = await run(process.execPath, [probeFile, file, eventFile, expected], { env, cwd: out });
@@ -172,8 +185,12 @@ interface Built {
 
 async function bundle(name: string, bundleSdk: boolean): Promise<Built> {
   const dir = path.join(out, name, bundleSdk ? 'sdk' : 'ext');
-  const result = await bundleHandler({ entry: path.join(root, 'functions', name, 'handler.ts'), outdir: dir, bundleSdk, tsconfig: path.join(root, 'tsconfig.json') });
-  const kbByFile = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, o]) => [path.basename(f), o.bytes / 1024]));
+  const result = await bundleHandler({ entry: path.join(root, 'functions', name, 'handler.ts'), outdir: dir, bundleSdk, tsconfig: path.join(root, 'tsconfig.json'), sourcemap: true });
+  const kbByFile = Object.fromEntries(
+    Object.entries(result.metafile.outputs)
+      .filter(([f]) => !f.endsWith('.map'))
+      .map(([f, o]) => [path.basename(f), o.bytes / 1024]),
+  );
   return { file: path.join(dir, 'index.cjs'), kbByFile, metafile: result.metafile };
 }
 

@@ -17,7 +17,7 @@ export function unavailable(message = 'upstream answered 503 Service Unavailable
 }
 
 /** A tool whose calls follow `steps` in order (the last step repeats); records its arguments. */
-export function scriptedTool<S extends z.ZodType>(name: string, args: S, steps: readonly ToolStep[]): ToolDefinition<S> & { readonly calls: Array<z.infer<S>> } {
+export function scriptedTool<S extends z.core.$ZodType>(name: string, args: S, steps: readonly ToolStep[]): ToolDefinition<S> & { readonly calls: Array<z.infer<S>> } {
   const calls: Array<z.infer<S>> = [];
   return {
     name,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,11 +28,40 @@ describe('bundleHandler', () => {
     expect(index).not.toContain('Expected {{value}} before end of expression');
   });
 
+  it('gives the X-Ray SDK a semver that refuses SDK v2 capture instead of the real one', async () => {
+    const dir = path.join(out, 'run-code');
+    await bundleHandler({ entry: path.join(root, 'functions/run-code/handler.ts'), outdir: dir, tsconfig });
+
+    const index = readFileSync(path.join(dir, 'index.cjs'), 'utf8');
+    expect(index).toContain('captureAWS (AWS SDK v2) is not bundled');
+    // semver's own error message is not in the bundle.
+    expect(index).not.toContain('Invalid comparator');
+  });
+
   it('leaves the whole SDK external when asked', async () => {
     const dir = path.join(out, 'transform-data-ext');
     await bundleHandler({ entry: path.join(root, 'functions/transform-data/handler.ts'), outdir: dir, tsconfig, bundleSdk: false });
 
     expect(readFileSync(path.join(dir, 'index.cjs'), 'utf8')).toContain('require("@aws-sdk/client-eventbridge")');
+  });
+
+  it('writes a source map without the sources, read by the stack-trace formatter on the first error (no --enable-source-maps)', async () => {
+    const dir = path.join(out, 'throws');
+    const fixture = path.join(root, 'functions/_shared/test-support/bundle-fixtures/throws.ts');
+    await bundleHandler({ entry: fixture, outdir: dir, tsconfig, sourcemap: true });
+
+    expect(JSON.parse(readFileSync(path.join(dir, 'index.cjs.map'), 'utf8'))).not.toHaveProperty('sourcesContent');
+    // A fresh Node without source-map support: the first invocation succeeds, the second fails.
+    const script = `const h=require(${JSON.stringify(path.join(dir, 'index.cjs'))}).handler;
+      (async()=>{await h({});try{await h({fail:true})}catch(e){process.stdout.write(JSON.stringify({enabled:process.sourceMapsEnabled,stack:e.stack}))}})();`;
+    const { enabled, stack } = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH ?? '' } }).toString()) as { enabled: boolean; stack: string };
+
+    expect(enabled).toBe(false);
+    const [head, first, second] = stack.split('\n');
+    expect(head).toBe('Error: failed on purpose');
+    expect(first).toBe(`    at failHere (${fixture}:7:9)`);
+    // As with --enable-source-maps, an exported function keeps its minified name when the map has none for it.
+    expect(second).toMatch(new RegExp(`^    at \\S+ \\(${fixture.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4:10\\)$`));
   });
 
   it('refuses a lazy module that is imported instead of required on first use', async () => {

@@ -23,6 +23,19 @@
  * zod's classic API re-exports every locale through a namespace, which no bundler can shake;
  * Stepflow only uses English messages, so the locale index is replaced by English alone
  * (about 250 KB less per function).
+ *
+ * The X-Ray SDK (Powertools' tracer) loads `semver` only to check the version of an AWS SDK v2
+ * passed to `captureAWS`; Stepflow traces SDK v3 clients (`captureAWSv3Client`) and has no SDK
+ * v2. semver compiles its ~40 regular expressions at load (~10 ms and 28 KB of every function's
+ * init), so bundles give the X-Ray SDK a `semver` whose `gte` refuses with a clear error.
+ *
+ * Source maps: logged stack traces name the TypeScript files. Not through Node's
+ * `--enable-source-maps`, which reads and parses every loaded module's map during init (40-50 ms
+ * of a node runtime's init with Node 20): a bundle written with a source map starts with
+ * stack-traces-install.ts, which reads a map the first time a stack trace has a frame in its file.
+ * The map carries the mappings only, not `sourcesContent` (a copy of every bundled source, about
+ * three quarters of the file): a stack trace needs positions and file names, and the sources are
+ * in the repository.
  */
 import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,13 +54,29 @@ export const englishOnlyZod: Plugin = {
   },
 };
 
+/** The X-Ray SDK's `semver`, used only by `captureAWS` (AWS SDK v2), which Stepflow never calls (see the header). */
+export const xrayWithoutSdkV2: Plugin = {
+  name: 'xray-without-sdk-v2',
+  setup(b) {
+    b.onResolve({ filter: /^semver$/ }, (args) => (/[\\/]aws-xray-sdk-core[\\/]/.test(args.importer) ? { path: 'semver', namespace: 'xray-without-sdk-v2' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'xray-without-sdk-v2' }, () => ({
+      contents: 'module.exports = { gte() { throw new Error("captureAWS (AWS SDK v2) is not bundled: trace SDK v3 clients with captureAWSv3Client"); } };',
+      loader: 'js',
+    }));
+  },
+};
+
 /** Whether handlers are deployed with the AWS SDK bundled in (see the header). */
 export const DEFAULT_BUNDLE_SDK = true;
 
 /**
  * SDK modules left to the runtime's SDK even when bundling it: clients only ever loaded on first
  * use, and the credential providers a Lambda function never reaches (Lambda puts the function's
- * credentials in the environment, the first link of the default chain).
+ * credentials in the environment, the first link of the default chain). Not
+ * `@aws-sdk/token-providers`: the Bedrock runtime client imports it at module load (for Bedrock
+ * API keys), and left external it loaded its own unbundled copy of the SDK core from
+ * node_modules during every llm and agent init (15 files); bundled it is a few KB, and its SSO
+ * refresh still loads `@aws-sdk/nested-clients` on first use only.
  */
 export const RUNTIME_SDK_MODULES = [
   '@aws-sdk/client-s3',
@@ -60,12 +89,14 @@ export const RUNTIME_SDK_MODULES = [
   '@aws-sdk/credential-provider-sso',
   '@aws-sdk/credential-provider-web-identity',
   '@aws-sdk/nested-clients',
-  '@aws-sdk/token-providers',
   '@smithy/credential-provider-imds',
 ];
 
 /** Modules emitted as files of their own and required on first use. */
 export const LAZY_MODULE = /[\\/]functions[\\/]_shared[\\/]lazy[\\/]([a-z0-9-]+)\.ts$/;
+
+/** Injected first into every bundle written with a source map (see the header). */
+const STACK_TRACES = [path.join(__dirname, 'stack-traces-install.ts'), path.join(__dirname, 'stack-traces.ts')];
 
 export interface BundleOptions {
   readonly entry: string;
@@ -111,6 +142,8 @@ export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ 
     format: 'cjs',
     metafile: true,
     sourcemap: opts.sourcemap ?? false,
+    sourcesContent: false,
+    inject: opts.sourcemap ? STACK_TRACES.slice(0, 1) : [],
     legalComments: 'none',
     logLevel: 'error',
     // The ESM builds (`module`) of the AWS SDK and Smithy packages tree-shake; their CommonJS
@@ -118,12 +151,12 @@ export async function bundleHandler(opts: BundleOptions): Promise<BuildResult<{ 
     mainFields: ['module', 'main'],
     ...(opts.tsconfig ? { tsconfig: opts.tsconfig } : {}),
     external: (opts.bundleSdk ?? DEFAULT_BUNDLE_SDK) ? RUNTIME_SDK_MODULES : ['@aws-sdk/*', '@smithy/*'],
-    plugins: [englishOnlyZod, lazyModules(lazy)],
+    plugins: [englishOnlyZod, xrayWithoutSdkV2, lazyModules(lazy)],
   } satisfies BuildOptions;
   const result = await build({ ...common, entryPoints: { index: opts.entry }, outdir: opts.outdir, outExtension: { '.js': '.cjs' } });
   for (const [name, file] of lazy) {
     const part = await build({ ...common, entryPoints: { [`lazy-${name}`]: file }, outdir: opts.outdir, outExtension: { '.js': '.cjs' } });
-    const own = Object.keys(part.metafile.inputs).filter((input) => !input.includes('node_modules/') && path.resolve(input) !== path.resolve(file));
+    const own = Object.keys(part.metafile.inputs).filter((input) => !input.includes('node_modules/') && path.resolve(input) !== path.resolve(file) && !STACK_TRACES.includes(path.resolve(input)));
     if (own.length > 0) throw new Error(`lazy module ${file} must import only packages, but bundles ${own.join(', ')}`);
     Object.assign(result.metafile.inputs, part.metafile.inputs);
     Object.assign(result.metafile.outputs, part.metafile.outputs);

@@ -10,7 +10,8 @@ import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type Ajv2019 from 'ajv/dist/2019';
 import type Ajv2020 from 'ajv/dist/2020';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '@shared/zod-en';
 
 /** One failed check: `path` is the argument's location as segments (`['address', 'city']`, `['tags', 0]`). */
 export interface ArgumentIssue {
@@ -125,9 +126,11 @@ export function describeIssues(issues: readonly { readonly path: readonly Proper
  * args.safeParse({}).error?.issues[0]?.path // ['q']
  * ```
  */
-export function jsonSchemaArgs(schema: Record<string, unknown>): z.ZodType<Record<string, unknown>> {
-  return z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-    const check = checkArguments(schema, value);
-    if (!check.ok) for (const issue of check.issues) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
-  });
+export function jsonSchemaArgs(schema: Record<string, unknown>): z.ZodMiniType<Record<string, unknown>> {
+  return z.record(z.string(), z.unknown()).check(
+    z.superRefine((value, ctx) => {
+      const check = checkArguments(schema, value);
+      if (!check.ok) for (const issue of check.issues) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
+    }),
+  );
 }

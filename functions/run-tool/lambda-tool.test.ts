@@ -55,7 +55,7 @@ describe('invokeLambdaTool with a mocked client', () => {
   it('exposes a function as a ToolDefinition for agents', async () => {
     mock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: bytes({ ok: true }) });
     const tool = lambdaTool({ lambda, name: 'lookup_customer', description: 'Finds a customer', functionArn: ARN, args: z.object({ id: z.number().int() }) });
-    expect(tool.args.safeParse({ id: 'seven' }).success).toBe(false);
+    expect(z.safeParse(tool.args, { id: 'seven' }).success).toBe(false);
     await expect(tool.run({ id: 7 }, {})).resolves.toEqual({ ok: true });
     expect(JSON.parse(new TextDecoder().decode(mock.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array))).toEqual({ id: 7 });
   });

@@ -11,7 +11,8 @@
  *   Stepflow.ToolError, because retrying repeats them.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '@shared/zod-en';
 import { ErrorNames, NodeError } from '@shared/errors';
 import { awsNodeError } from './aws-errors';
 import type { ToolDefinition } from './tool-registry';
@@ -74,7 +75,7 @@ export interface LambdaToolOptions {
   readonly description: string;
   readonly functionArn: string;
   /** Argument schema (becomes the payload). @default any JSON object */
-  readonly args?: z.ZodType<Record<string, unknown>>;
+  readonly args?: z.core.$ZodType<Record<string, unknown>>;
 }
 
 /**
@@ -90,11 +91,11 @@ export interface LambdaToolOptions {
  * }));
  * ```
  */
-export function lambdaTool(options: LambdaToolOptions): ToolDefinition<z.ZodType<Record<string, unknown>>> {
+export function lambdaTool(options: LambdaToolOptions): ToolDefinition<z.core.$ZodType<Record<string, unknown>>> {
   return {
     name: options.name,
     description: options.description,
-    args: options.args ?? z.record(z.string(), z.unknown()).describe('Payload for the function'),
+    args: options.args ?? z.record(z.string(), z.unknown()).check(z.describe('Payload for the function')),
     run: (a, ctx) => invokeLambdaTool(options.lambda, options.functionArn, a, ctx.signal ? { signal: ctx.signal } : {}),
   };
 }

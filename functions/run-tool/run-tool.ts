@@ -13,6 +13,7 @@
  * call is an observation for the model, not the end of the run.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import * as z from 'zod/mini';
 import { ErrorNames, NodeError, describeError } from '@shared/errors';
 import { scopeOf, type NodeInvocation, type NodeResult } from '@shared/runtime';
 import { renderValue } from '@shared/template';
@@ -65,7 +66,7 @@ export async function runTool(invocation: NodeInvocation, deps: RunToolDeps): Pr
       if (!tool) {
         throw new NodeError(ErrorNames.Validation, `${where}: unknown tool "${config.name}"; registered: ${deps.tools.names().join(', ') || 'none'}`);
       }
-      const args = tool.args.safeParse(renderValue(config.args, scope));
+      const args = z.safeParse(tool.args, renderValue(config.args, scope));
       if (!args.success) throw new NodeError(ErrorNames.Validation, `${where}: tool "${config.name}" arguments: ${describeIssues(args.error.issues)}`);
       try {
         const output = await tool.run(args.data, signal);
@@ -145,7 +146,7 @@ export async function executeToolForAgent(registry: ToolRegistry, name: string, 
         return { ok: false, error: `invalid arguments for tool "${name}": expected a JSON object, got the string ${JSON.stringify(clip(rawArgs, 200))}` };
       }
     }
-    const args = tool.args.safeParse(input);
+    const args = z.safeParse(tool.args, input);
     if (!args.success) return { ok: false, error: clip(`invalid arguments for tool "${name}": ${describeIssues(args.error.issues)}`) };
     const result = await tool.run(args.data, options.signal ? { signal: options.signal } : {});
     const value = result === undefined ? null : result;

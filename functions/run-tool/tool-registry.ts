@@ -1,14 +1,18 @@
 /**
  * The tool registry: every tool has a name, a description and a zod schema for its arguments
  * (exported as JSON Schema to models), and arguments are validated before the tool runs.
+ *
+ * Any zod schema fits (`zod/mini` or classic `zod`: both are zod core schemas); the built-in
+ * tools use `zod/mini`, which the tool and agent runtimes load at cold start (see @shared/zod-en).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '@shared/zod-en';
 
 export interface ToolContext {
   readonly signal?: AbortSignal;
 }
 
-export interface ToolDefinition<S extends z.ZodType = z.ZodType> {
+export interface ToolDefinition<S extends z.core.$ZodType = z.core.$ZodType> {
   readonly name: string;
   readonly description: string;
   /** Validates (and types) the arguments before `run` sees them. */
@@ -32,7 +36,7 @@ export interface ToolDefinition<S extends z.ZodType = z.ZodType> {
 export class ToolRegistry {
   private readonly tools = new Map<string, ToolDefinition>();
 
-  register<S extends z.ZodType>(tool: ToolDefinition<S>): this {
+  register<S extends z.core.$ZodType>(tool: ToolDefinition<S>): this {
     if (this.tools.has(tool.name)) throw new Error(`tool "${tool.name}" is already registered`);
     this.tools.set(tool.name, tool as unknown as ToolDefinition);
     return this;

@@ -110,7 +110,8 @@ export class NodeFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: `stepflow-${service}`,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        // No --enable-source-maps: it parses every map during init; the bundle maps its own stack
+        // traces, reading its map on the first error (functions/_shared/stack-traces.ts).
         ...props.environment,
       },
     });

@@ -12,27 +12,28 @@
  * lifecycleEventSchema.parse(e);
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-en';
 import { nodeTypes, type NodeType } from './workflow-constants';
 
 const base = {
   /** Unique per event; consumers de-duplicate on it (delivery is at least once). */
-  event_id: z.string().min(1).max(512),
-  execution_id: z.string().min(1).max(2048),
-  workflow_id: z.string().max(256).optional(),
+  event_id: z.string().check(z.minLength(1), z.maxLength(512)),
+  execution_id: z.string().check(z.minLength(1), z.maxLength(2048)),
+  workflow_id: z.optional(z.string().check(z.maxLength(256))),
   /** ISO-8601 time the event happened. */
   timestamp: z.iso.datetime({ offset: true }),
   /** Position in the execution's ordered log; set by the fan-out, absent before. */
-  seq: z.number().int().min(1).optional(),
+  seq: z.optional(z.number().check(z.int(), z.gte(1))),
 };
 
 /** Token usage of a node (LLM and agent nodes). */
 export const usageSchema = z.object({
-  input_tokens: z.number().int().min(0),
-  output_tokens: z.number().int().min(0),
-  cache_read_tokens: z.number().int().min(0).default(0),
-  cache_write_tokens: z.number().int().min(0).default(0),
-  cost_usd: z.number().min(0).default(0),
+  input_tokens: z.number().check(z.int(), z.gte(0)),
+  output_tokens: z.number().check(z.int(), z.gte(0)),
+  cache_read_tokens: z._default(z.number().check(z.int(), z.gte(0)), 0),
+  cache_write_tokens: z._default(z.number().check(z.int(), z.gte(0)), 0),
+  cost_usd: z._default(z.number().check(z.gte(0)), 0),
 });
 export type Usage = z.infer<typeof usageSchema>;
 
@@ -40,15 +41,15 @@ export const errorInfoSchema = z.object({ name: z.string(), message: z.string() 
 
 const nodeTypeSchema = z.enum(nodeTypes as [NodeType, ...NodeType[]]);
 /** Iteration indices of enclosing loops, outermost first (absent outside loops). */
-const iterationSchema = z.array(z.number().int().min(0)).optional();
+const iterationSchema = z.optional(z.array(z.number().check(z.int(), z.gte(0))));
 
-export const executionStartedSchema = z.object({ ...base, type: z.literal('execution_started'), input: z.unknown().optional() });
+export const executionStartedSchema = z.object({ ...base, type: z.literal('execution_started'), input: z.optional(z.unknown()) });
 export const nodeStartedSchema = z.object({
   ...base,
   type: z.literal('node_started'),
   node_id: z.string(),
   node_type: nodeTypeSchema,
-  attempt: z.number().int().min(1),
+  attempt: z.number().check(z.int(), z.gte(1)),
   iteration: iterationSchema,
 });
 export const nodeCompletedSchema = z.object({
@@ -57,14 +58,14 @@ export const nodeCompletedSchema = z.object({
   node_id: z.string(),
   node_type: nodeTypeSchema,
   output: z.unknown(),
-  duration_ms: z.number().min(0),
-  attempts: z.number().int().min(1),
+  duration_ms: z.number().check(z.gte(0)),
+  attempts: z.number().check(z.int(), z.gte(1)),
   iteration: iterationSchema,
-  usage: usageSchema.optional(),
+  usage: z.optional(usageSchema),
   /** The model that answered (llm and agent nodes), e.g. `bedrock:amazon.nova-lite-v1:0`. */
-  model: z.string().optional(),
+  model: z.optional(z.string()),
   /** True when the answer came from the deterministic local model, not a real provider. */
-  simulated: z.boolean().optional(),
+  simulated: z.optional(z.boolean()),
 });
 export const nodeFailedSchema = z.object({
   ...base,
@@ -74,8 +75,8 @@ export const nodeFailedSchema = z.object({
   error: errorInfoSchema,
   /** True when a retry follows this failure. */
   retryable: z.boolean(),
-  attempt: z.number().int().min(1),
-  duration_ms: z.number().min(0),
+  attempt: z.number().check(z.int(), z.gte(1)),
+  duration_ms: z.number().check(z.gte(0)),
   iteration: iterationSchema,
 });
 export const executionStatuses = ['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'] as const;
@@ -83,24 +84,24 @@ export const executionCompletedSchema = z.object({
   ...base,
   type: z.literal('execution_completed'),
   status: z.enum(executionStatuses),
-  result: z.unknown().optional(),
-  error: errorInfoSchema.optional(),
-  duration_ms: z.number().min(0),
-  usage: usageSchema.optional(),
+  result: z.optional(z.unknown()),
+  error: z.optional(errorInfoSchema),
+  duration_ms: z.number().check(z.gte(0)),
+  usage: z.optional(usageSchema),
 });
 export const executionPausedSchema = z.object({
   ...base,
   type: z.literal('execution_paused'),
-  reason: z.string().max(1024),
-  node_id: z.string().optional(),
+  reason: z.string().check(z.maxLength(1024)),
+  node_id: z.optional(z.string()),
 });
 export const logEventSchema = z.object({
   ...base,
   type: z.literal('log'),
-  node_id: z.string().optional(),
+  node_id: z.optional(z.string()),
   level: z.enum(['debug', 'info', 'warn', 'error']),
-  message: z.string().max(65_536),
-  data: z.unknown().optional(),
+  message: z.string().check(z.maxLength(65_536)),
+  data: z.optional(z.unknown()),
 });
 export const userInputRequiredSchema = z.object({
   ...base,
@@ -110,7 +111,7 @@ export const userInputRequiredSchema = z.object({
   request_id: z.string(),
   prompt: z.string(),
   input_schema: z.record(z.string(), z.unknown()),
-  timeout_seconds: z.number().int().min(1),
+  timeout_seconds: z.number().check(z.int(), z.gte(1)),
 });
 
 /** Every lifecycle event, discriminated on `type`. */

@@ -10,46 +10,47 @@
  * return { output: await run(config) } satisfies NodeResult;
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-en';
 import { nodeTypes, type NodeType } from './workflow-constants';
 import type { RenderScope } from './template';
 import { usageSchema } from './events';
 
 export const nodeInvocationSchema = z.object({
   execution: z.object({
-    id: z.string().min(1),
-    name: z.string().optional(),
-    startTime: z.string().optional(),
+    id: z.string().check(z.minLength(1)),
+    name: z.optional(z.string()),
+    startTime: z.optional(z.string()),
   }),
-  workflow: z.object({ id: z.string().optional(), name: z.string(), tenantId: z.string().optional() }),
+  workflow: z.object({ id: z.optional(z.string()), name: z.string(), tenantId: z.optional(z.string()) }),
   node: z.object({
-    id: z.string().min(1),
+    id: z.string().check(z.minLength(1)),
     type: z.enum(nodeTypes as [NodeType, ...NodeType[]]),
-    label: z.string().optional(),
+    label: z.optional(z.string()),
   }),
   /** The node's config as drawn: templates not yet rendered. */
   config: z.record(z.string(), z.unknown()),
   /** Results of the upstream nodes this node references, by id (`{ output }`). */
-  nodes: z.record(z.string(), z.unknown()).default({}),
+  nodes: z._default(z.record(z.string(), z.unknown()), {}),
   /** The execution input, when the config references `{{input...}}`. */
-  input: z.unknown().optional(),
+  input: z.optional(z.unknown()),
   /** The workflow's budget (LLM and agent nodes stop before a call would exceed it). */
-  budget: z.object({ maxTokens: z.number().int().min(1).optional(), maxCostUsd: z.number().positive().optional() }).optional(),
+  budget: z.optional(z.object({ maxTokens: z.optional(z.number().check(z.int(), z.gte(1))), maxCostUsd: z.optional(z.number().check(z.positive())) })),
   /** Callback tasks (human input, pause gates, wait-for-event) carry the task token. */
-  taskToken: z.string().optional(),
+  taskToken: z.optional(z.string()),
   /** For callback tasks: what kind of callback this is. */
-  callback: z.enum(['human_input', 'pause', 'event']).optional(),
+  callback: z.optional(z.enum(['human_input', 'pause', 'event'])),
   /** For pause gates: the error that brought the run here. */
-  pauseCause: z.unknown().optional(),
+  pauseCause: z.optional(z.unknown()),
 });
 export type NodeInvocation = z.infer<typeof nodeInvocationSchema>;
 
 /** What a node runtime returns. The ASL keeps `output` at `$.nodes.<id>.output`. */
 export const nodeResultSchema = z.object({
   output: z.unknown(),
-  usage: usageSchema.optional(),
+  usage: z.optional(usageSchema),
   /** Which model answered (llm and agent nodes); `simulated` for the local model. */
-  model: z.object({ label: z.string(), simulated: z.boolean() }).optional(),
+  model: z.optional(z.object({ label: z.string(), simulated: z.boolean() })),
 });
 export type NodeResult = z.infer<typeof nodeResultSchema>;
 

@@ -132,12 +132,12 @@ export const conditionExpressionSchema: z.ZodType<ConditionExpression> = z.lazy(
 
 export const startConfigSchema = z.strictObject({
   /** JSON Schema the execution input must satisfy (checked before a run starts). */
-  inputSchema: jsonSchemaSchema.optional(),
+  inputSchema: z.optional(jsonSchemaSchema),
 });
 
 export const endConfigSchema = z.strictObject({
   /** The workflow's output: a mapping of keys to values/templates. Default: every node's result. */
-  output: mappingSchema.optional(),
+  output: z.optional(mappingSchema),
 });
 
 export const conditionRuleSchema = z.strictObject({
@@ -176,7 +176,7 @@ export const subworkflowConfigSchema = z.strictObject({
   workflowId: z.string().min(1).max(128),
   /** A published version number; default: the latest published version. */
   version: z.number().int().min(1).optional(),
-  input: mappingSchema.default({}),
+  input: z._default(mappingSchema, {}),
 });
 
 /** Every node type and its config schema. */
@@ -195,7 +195,7 @@ export const nodeConfigSchemas = {
   code: codeConfigSchema,
   transform: transformConfigSchema,
   human_input: humanInputConfigSchema,
-} as const satisfies Record<NodeType, z.ZodType>;
+} as const satisfies Record<NodeType, z.core.$ZodType>;
 
 export type NodeConfig<T extends NodeType> = z.infer<(typeof nodeConfigSchemas)[T]>;
 

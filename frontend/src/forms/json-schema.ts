@@ -40,7 +40,7 @@ export interface SchemaContext {
 
 const cache = new Map<string, JsonSchema>();
 
-function toJson(key: string, schema: z.ZodType): JsonSchema {
+function toJson(key: string, schema: z.core.$ZodType): JsonSchema {
   let s = cache.get(key);
   if (!s) {
     s = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;

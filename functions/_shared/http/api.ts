@@ -64,7 +64,7 @@ export function errorResponse(err: unknown, log: (message: string, err: unknown)
 const fieldOf = (path: ReadonlyArray<PropertyKey>) => path.map(String).join('.');
 
 /** A ValidationError listing every zod issue with its field. */
-export function validationError(where: string, error: z.ZodError): ValidationError {
+export function validationError(where: string, error: z.core.$ZodError): ValidationError {
   const details = error.issues.slice(0, 50).map((i) => ({ path: fieldOf(i.path) || where, message: i.message }));
   return new ValidationError(`invalid ${where}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, { details });
 }
@@ -77,7 +77,7 @@ export function validationError(where: string, error: z.ZodError): ValidationErr
  * const body = parseBody(ctx.request, createWorkflowRequestSchema);
  * ```
  */
-export function parseBody<S extends z.ZodType>(request: ApiRequest, schema: S): z.infer<S> {
+export function parseBody<S extends z.core.$ZodType>(request: ApiRequest, schema: S): z.infer<S> {
   if (request.body === undefined || request.body === '') throw new ValidationError('the request needs a JSON body');
   if (request.body.length > 6_000_000) throw new ValidationError('the request body is larger than 6 MB');
   let value: unknown;
@@ -86,13 +86,14 @@ export function parseBody<S extends z.ZodType>(request: ApiRequest, schema: S): 
   } catch (err) {
     throw new ValidationError(`the body is not valid JSON: ${(err as Error).message}`);
   }
-  const parsed = schema.safeParse(value);
+  // z.safeParse, not schema.safeParse: the schema may be written with zod/mini (see @shared/zod-en).
+  const parsed = z.safeParse(schema, value);
   if (!parsed.success) throw validationError('body', parsed.error);
   return parsed.data;
 }
 
-export function parseQuery<S extends z.ZodType>(request: ApiRequest, schema: S): z.infer<S> {
-  const parsed = schema.safeParse(request.query);
+export function parseQuery<S extends z.core.$ZodType>(request: ApiRequest, schema: S): z.infer<S> {
+  const parsed = z.safeParse(schema, request.query);
   if (!parsed.success) throw validationError('query', parsed.error);
   return parsed.data;
 }

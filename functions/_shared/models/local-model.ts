@@ -26,7 +26,8 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '@shared/zod-en';
 import { ValidationError } from '@shared/errors';
 import defaultFixture from './fixtures/default.json';
 import { providerError } from './provider-error';
@@ -46,7 +47,7 @@ const replySchema = z.union([
   z.strictObject({ text: z.string() }),
   z.strictObject({ json: z.json() }),
   z.strictObject({
-    toolUse: z.array(z.strictObject({ name: z.string().min(1), input: z.record(z.string(), z.json()).default({}) })).min(1),
+    toolUse: z.array(z.strictObject({ name: z.string().check(z.minLength(1)), input: z._default(z.record(z.string(), z.json()), {}) })).check(z.minLength(1)),
   }),
 ]);
 
@@ -60,24 +61,24 @@ const replySchema = z.union([
  */
 export const localFixtureSchema = z.strictObject({
   /** Shown in the identity as `local:<name>`. */
-  name: z.string().min(1).max(128),
-  description: z.string().optional(),
+  name: z.string().check(z.minLength(1), z.maxLength(128)),
+  description: z.optional(z.string()),
   replies: z.array(
     z.strictObject({
       /** Why this reply exists (fixtures are read by people). */
-      note: z.string().optional(),
-      when: z
-        .strictObject({
-          nodeId: z.string().min(1).optional(),
-          agent: z.string().min(1).optional(),
-          promptIncludes: z.string().min(1).optional(),
-          turn: z.number().int().min(0).optional(),
-        })
-        .optional(),
+      note: z.optional(z.string()),
+      when: z.optional(
+        z.strictObject({
+          nodeId: z.optional(z.string().check(z.minLength(1))),
+          agent: z.optional(z.string().check(z.minLength(1))),
+          promptIncludes: z.optional(z.string().check(z.minLength(1))),
+          turn: z.optional(z.number().check(z.int(), z.gte(0))),
+        }),
+      ),
       reply: replySchema,
     }),
   ),
-  fallback: z.enum(['echo', 'error']).default('echo'),
+  fallback: z._default(z.enum(['echo', 'error']), 'echo'),
 });
 export type LocalFixture = z.infer<typeof localFixtureSchema>;
 export type LocalFixtureInput = z.input<typeof localFixtureSchema>;

@@ -6,7 +6,8 @@
  * become `tool` role messages, tool uses become `tool_calls` with JSON argument strings, and the
  * answer's argument strings are parsed back (a malformed one is kept as `{ _raw }`, never thrown).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '@shared/zod-en';
 import { errorText, networkErrorCode, providerError } from './provider-error';
 import { isRawToolInput, parseToolInput } from './tool-input';
 import {
@@ -122,58 +123,56 @@ export function toChatCompletionsBody(model: string, request: ChatRequest, strea
   return body;
 }
 
-const usageSchema = z
-  .object({
-    prompt_tokens: z.number().optional(),
-    completion_tokens: z.number().optional(),
-    prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
-  })
-  .nullish();
+const usageSchema = z.nullish(
+  z.object({
+    prompt_tokens: z.optional(z.number()),
+    completion_tokens: z.optional(z.number()),
+    prompt_tokens_details: z.nullish(z.object({ cached_tokens: z.nullish(z.number()) })),
+  }),
+);
 
 /** Ollama's /v1 sends arguments as a string like OpenAI; some servers send the object itself. */
-const argumentsSchema = z.union([z.string(), z.record(z.string(), z.unknown())]).nullish();
+const argumentsSchema = z.nullish(z.union([z.string(), z.record(z.string(), z.unknown())]));
 
 const completionSchema = z.object({
   choices: z
     .array(
       z.object({
         message: z.object({
-          content: z.string().nullish(),
-          tool_calls: z
-            .array(z.object({ id: z.string().nullish(), function: z.object({ name: z.string(), arguments: argumentsSchema }) }))
-            .nullish(),
+          content: z.nullish(z.string()),
+          tool_calls: z.nullish(z.array(z.object({ id: z.nullish(z.string()), function: z.object({ name: z.string(), arguments: argumentsSchema }) }))),
         }),
-        finish_reason: z.string().nullish(),
+        finish_reason: z.nullish(z.string()),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
   usage: usageSchema,
 });
 
 const chunkSchema = z.object({
-  choices: z
-    .array(
+  choices: z.nullish(
+    z.array(
       z.object({
-        delta: z
-          .object({
-            content: z.string().nullish(),
-            tool_calls: z
-              .array(
+        delta: z.nullish(
+          z.object({
+            content: z.nullish(z.string()),
+            tool_calls: z.nullish(
+              z.array(
                 z.object({
-                  index: z.number().optional(),
-                  id: z.string().nullish(),
-                  function: z.object({ name: z.string().nullish(), arguments: argumentsSchema }).nullish(),
+                  index: z.optional(z.number()),
+                  id: z.nullish(z.string()),
+                  function: z.nullish(z.object({ name: z.nullish(z.string()), arguments: argumentsSchema })),
                 }),
-              )
-              .nullish(),
-          })
-          .nullish(),
-        finish_reason: z.string().nullish(),
+              ),
+            ),
+          }),
+        ),
+        finish_reason: z.nullish(z.string()),
       }),
-    )
-    .nullish(),
+    ),
+  ),
   usage: usageSchema,
-  error: z.unknown().optional(),
+  error: z.optional(z.unknown()),
 });
 
 /**

@@ -12,7 +12,8 @@
  * ```
  * Positions in errors are 1-based character columns of the offending token.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '@shared/zod-en';
 import type { ToolDefinition } from '../tool-registry';
 
 /** Longest expression accepted; bounds work per call. */
@@ -291,18 +292,18 @@ export function evaluateArithmetic(expression: string): number {
   return Object.is(rounded, -0) ? 0 : rounded;
 }
 
-const args = z
-  .object({
-    expression: z
-      .string()
-      .min(1)
-      .max(MAX_EXPRESSION_LENGTH)
-      .describe(
+const args = z.strictObject({
+  expression: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(MAX_EXPRESSION_LENGTH),
+      z.describe(
         'Arithmetic expression, e.g. "2 * (3 + 4) ^ 2" or "round(sqrt(2), 3)". Operators + - * / % ^ (power) and parentheses; ' +
           'functions sqrt, abs, min, max, round(x[, digits]), floor, ceil, log (base 10), ln, exp, sin, cos, tan (radians); constants pi, e.',
       ),
-  })
-  .strict();
+    ),
+});
 
 /**
  * The `calculator` tool.

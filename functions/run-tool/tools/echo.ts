@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '@shared/zod-en';
 import type { ToolDefinition } from '../tool-registry';
 
-const args = z.object({ message: z.unknown().describe('Any JSON value; returned unchanged') }).strict();
+const args = z.strictObject({ message: z.unknown().check(z.describe('Any JSON value; returned unchanged')) });
 
 /**
  * Returns its argument: a deterministic tool for tests, demos and wiring checks.

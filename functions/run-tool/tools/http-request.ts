@@ -17,7 +17,8 @@
  * body, connection failure). A 429/503 is therefore not retried by Step Functions on its own;
  * route on the status (condition node) where that matters.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '@shared/zod-en';
 import { ErrorNames, NodeError } from '@shared/errors';
 import { checkHttpUrl, parseHttpUrl } from '../host-allow-list';
 import type { ToolDefinition } from '../tool-registry';
@@ -48,34 +49,36 @@ const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const args = z
-  .object({
-    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET').describe('HTTP method. Default GET.'),
-    url: z.string().min(1).max(2048).describe('Absolute http(s) URL, e.g. "https://api.example.com/v1/items". Only allow-listed hosts can be reached.'),
+  .strictObject({
+    method: z._default(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']), 'GET').check(z.describe('HTTP method. Default GET.')),
+    url: z.string().check(z.minLength(1), z.maxLength(2048), z.describe('Absolute http(s) URL, e.g. "https://api.example.com/v1/items". Only allow-listed hosts can be reached.')),
     headers: z
-      .record(z.string().regex(HEADER_NAME, 'must be a valid HTTP header name').max(256), z.string().max(8192))
-      .optional()
-      .describe('Request headers, e.g. {"accept": "application/json"}. Host, Content-Length and connection headers are set automatically.'),
+      .optional(z.record(z.string().check(z.regex(HEADER_NAME, 'must be a valid HTTP header name'), z.maxLength(256)), z.string().check(z.maxLength(8192))))
+      .check(z.describe('Request headers, e.g. {"accept": "application/json"}. Host, Content-Length and connection headers are set automatically.')),
     query: z
-      .record(z.string().min(1).max(256), z.union([z.string().max(2048), z.number(), z.boolean()]))
-      .optional()
-      .describe('Query parameters appended to the URL, e.g. {"q": "lambda", "limit": 10}.'),
+      .optional(z.record(z.string().check(z.minLength(1), z.maxLength(256)), z.union([z.string().check(z.maxLength(2048)), z.number(), z.boolean()])))
+      .check(z.describe('Query parameters appended to the URL, e.g. {"q": "lambda", "limit": 10}.')),
     body: z
-      .unknown()
-      .optional()
-      .describe('Request body for POST/PUT/PATCH/DELETE: a string is sent as text/plain, any other JSON value as application/json (unless a content-type header is given). Omit or null for no body.'),
+      .optional(z.unknown())
+      .check(
+        z.describe(
+          'Request body for POST/PUT/PATCH/DELETE: a string is sent as text/plain, any other JSON value as application/json (unless a content-type header is given). Omit or null for no body.',
+        ),
+      ),
   })
-  .strict()
-  .superRefine((a, ctx) => {
-    // Syntax and scheme are argument errors; the host is checked at run time, before connecting.
-    const url = parseHttpUrl(a.url);
-    if (!url.ok) ctx.addIssue({ code: 'custom', path: ['url'], message: url.reason });
-    for (const name of Object.keys(a.headers ?? {})) {
-      if (FORBIDDEN_REQUEST_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['headers', name], message: `header "${name}" cannot be set by a tool call` });
-    }
-    if ((a.method === 'GET' || a.method === 'HEAD') && a.body !== undefined && a.body !== null) {
-      ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${a.method} request cannot have a body; use POST, PUT or PATCH` });
-    }
-  });
+  .check(
+    z.superRefine((a, ctx) => {
+      // Syntax and scheme are argument errors; the host is checked at run time, before connecting.
+      const url = parseHttpUrl(a.url);
+      if (!url.ok) ctx.addIssue({ code: 'custom', path: ['url'], message: url.reason });
+      for (const name of Object.keys(a.headers ?? {})) {
+        if (FORBIDDEN_REQUEST_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['headers', name], message: `header "${name}" cannot be set by a tool call` });
+      }
+      if ((a.method === 'GET' || a.method === 'HEAD') && a.body !== undefined && a.body !== null) {
+        ctx.addIssue({ code: 'custom', path: ['body'], message: `a ${a.method} request cannot have a body; use POST, PUT or PATCH` });
+      }
+    }),
+  );
 
 export type HttpRequestArgs = z.infer<typeof args>;
 

@@ -3,22 +3,23 @@
  * language, not JavaScript: an expression can read `data` and nothing else, so it is safe to
  * run on model-written input once its time, recursion and sequence size are bounded.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '@shared/zod-en';
 import { evaluateJsonata, type JsonataLimits } from '../../_shared/jsonata';
 import type { ToolDefinition } from '../tool-registry';
 
 export type JsonTransformToolOptions = JsonataLimits;
 
-const args = z
-  .object({
-    expression: z
-      .string()
-      .min(1)
-      .max(10_000)
-      .describe('JSONata expression evaluated over `data`, e.g. "items[price > 10].name" or "$sum(items.(price * qty))".'),
-    data: z.unknown().describe('The JSON value the expression queries (the context `$`).'),
-  })
-  .strict();
+const args = z.strictObject({
+  expression: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(10_000),
+      z.describe('JSONata expression evaluated over `data`, e.g. "items[price > 10].name" or "$sum(items.(price * qty))".'),
+    ),
+  data: z.unknown().check(z.describe('The JSON value the expression queries (the context `$`).')),
+});
 
 /**
  * Creates the `json_transform` tool. Errors (syntax and runtime) are thrown with the JSONata

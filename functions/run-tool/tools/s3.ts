@@ -7,7 +7,8 @@
  * execution state.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '@shared/zod-en';
 import { ErrorNames, NodeError } from '@shared/errors';
 import { awsNodeError } from '../aws-errors';
 import type { ToolDefinition } from '../tool-registry';
@@ -38,48 +39,40 @@ export function keyProblem(key: string): string | undefined {
   return undefined;
 }
 
-const bucketSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)');
+const bucketSchema = z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)'));
 
-const keySchema = z
-  .string()
-  .min(1)
-  .max(1024)
-  .superRefine((key, ctx) => {
+const keySchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(1024),
+  z.superRefine((key, ctx) => {
     const problem = keyProblem(key);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+  }),
+);
 
 function isJsonType(contentType: string): boolean {
   return /^application\/([\w.-]+\+)?json\b/i.test(contentType);
 }
 
-const getArgs = z
-  .object({
-    bucket: bucketSchema.describe('Bucket name (must be one of the allowed buckets).'),
-    key: keySchema.describe('Object key, e.g. "reports/2024/summary.json".'),
-    format: z
-      .enum(['auto', 'text', 'json'])
-      .default('auto')
-      .describe('How to return the body: "json" parses it, "text" returns it as a string, "auto" parses when the content type is JSON.'),
-  })
-  .strict();
+const getArgs = z.strictObject({
+  bucket: bucketSchema.check(z.describe('Bucket name (must be one of the allowed buckets).')),
+  key: keySchema.check(z.describe('Object key, e.g. "reports/2024/summary.json".')),
+  format: z
+    ._default(z.enum(['auto', 'text', 'json']), 'auto')
+    .check(z.describe('How to return the body: "json" parses it, "text" returns it as a string, "auto" parses when the content type is JSON.')),
+});
 
-const putArgs = z
-  .object({
-    bucket: bucketSchema.describe('Bucket name (must be one of the allowed buckets).'),
-    key: keySchema.describe('Object key, e.g. "reports/2024/summary.json".'),
-    body: z.unknown().refine((v) => v !== undefined, 'is required').describe('The content: a string is stored as text, any other JSON value as JSON.'),
-    contentType: z
-      .string()
-      .min(1)
-      .max(256)
-      .regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'must be a MIME type like "text/csv"')
-      .optional()
-      .describe('MIME type to store; defaults to application/json for JSON values and text/plain; charset=utf-8 for strings.'),
-  })
-  .strict();
+const putArgs = z.strictObject({
+  bucket: bucketSchema.check(z.describe('Bucket name (must be one of the allowed buckets).')),
+  key: keySchema.check(z.describe('Object key, e.g. "reports/2024/summary.json".')),
+  body: z.unknown().check(
+    z.refine((v) => v !== undefined, 'is required'),
+    z.describe('The content: a string is stored as text, any other JSON value as JSON.'),
+  ),
+  contentType: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(256), z.regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'must be a MIME type like "text/csv"')))
+    .check(z.describe('MIME type to store; defaults to application/json for JSON values and text/plain; charset=utf-8 for strings.')),
+});
 
 export interface S3GetResult {
   readonly bucket: string;

@@ -6,30 +6,33 @@
  * agentConfigSchema.parse({ agentId: 'researcher', prompt: 'Find sources on {{input.topic}}' });
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import { modelRefSchema, templateString } from './common';
 
 export const agentConfigSchema = z
   .strictObject({
     /** A registered agent definition to run; inline fields below override it. */
-    agentId: z.string().min(1).max(128).optional(),
-    role: z.string().max(256).optional(),
-    systemPrompt: templateString.optional(),
+    agentId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    role: z.optional(z.string().check(z.maxLength(256))),
+    systemPrompt: z.optional(templateString),
     /** The task handed to the agent. */
-    prompt: templateString.min(1),
-    models: z.array(modelRefSchema).min(1).max(5).optional(),
+    prompt: templateString.check(z.minLength(1)),
+    models: z.optional(z.array(modelRefSchema).check(z.minLength(1), z.maxLength(5))),
     /** Tool names from the tool registry. */
-    tools: z.array(z.string().min(1).max(128)).max(64).default([]),
+    tools: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.maxLength(64)), []),
     /** Other registered agents this one may delegate to (exposed to it as tools). */
-    delegates: z.array(z.string().min(1).max(128)).max(16).default([]),
-    maxSteps: z.number().int().min(1).max(100).default(10),
-    maxTokens: z.number().int().min(1).max(1_000_000).optional(),
+    delegates: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.maxLength(16)), []),
+    maxSteps: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), 10),
+    maxTokens: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1_000_000))),
     /** Stop when the final answer contains one of these strings. */
-    stopSequences: z.array(z.string().min(1).max(256)).max(8).optional(),
+    stopSequences: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.maxLength(8))),
     /** Memory key: runs with the same session id share memory. Templates allowed. */
-    sessionId: z.string().max(512).optional(),
+    sessionId: z.optional(z.string().check(z.maxLength(512))),
   })
-  .refine((c) => c.agentId !== undefined || c.models !== undefined, {
-    message: 'set agentId (a registered agent) or models (an inline agent)',
-    path: ['models'],
-  });
+  .check(
+    z.refine((c) => c.agentId !== undefined || c.models !== undefined, {
+      message: 'set agentId (a registered agent) or models (an inline agent)',
+      path: ['models'],
+    }),
+  );

@@ -6,14 +6,15 @@
  * codeConfigSchema.parse({ source: 'return inputs.n * 2;', inputs: { n: '{{input.n}}' } });
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import { mappingSchema } from './common';
 
 export const codeConfigSchema = z.strictObject({
-  language: z.literal('javascript').default('javascript'),
+  language: z._default(z.literal('javascript'), 'javascript'),
   /** The body of `async function main(inputs) { ... }`; its return value is the node's output. */
-  source: z.string().min(1).max(65_536),
-  inputs: mappingSchema.default({}),
-  timeoutMs: z.number().int().min(10).max(60_000).default(2000),
-  memoryMb: z.number().int().min(16).max(1024).default(64),
+  source: z.string().check(z.minLength(1), z.maxLength(65_536)),
+  inputs: z._default(mappingSchema, {}),
+  timeoutMs: z._default(z.number().check(z.int(), z.gte(10), z.lte(60_000)), 2000),
+  memoryMb: z._default(z.number().check(z.int(), z.gte(16), z.lte(1024)), 64),
 });

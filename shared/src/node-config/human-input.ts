@@ -6,15 +6,16 @@
  * humanInputConfigSchema.parse({ prompt: 'Approve?', inputSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } });
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import { WorkflowLimits } from '../workflow-constants';
 import { jsonSchemaSchema, templateString } from './common';
 
 export const humanInputConfigSchema = z.strictObject({
-  prompt: templateString.min(1),
+  prompt: templateString.check(z.minLength(1)),
   /** The answer must satisfy this schema before the run continues. */
   inputSchema: jsonSchemaSchema,
-  timeoutSeconds: z.number().int().min(1).max(WorkflowLimits.standardMaxSeconds).default(86_400),
+  timeoutSeconds: z._default(z.number().check(z.int(), z.gte(1), z.lte(WorkflowLimits.standardMaxSeconds)), 86_400),
   /** Users or roles who may answer; default: anyone who may run the workflow. */
-  assignees: z.array(z.string().min(1).max(256)).max(32).optional(),
+  assignees: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.maxLength(32))),
 });

@@ -6,18 +6,19 @@
  * llmConfigSchema.parse({ models: [{ provider: 'bedrock', model: 'amazon.nova-lite-v1:0' }], prompt: 'Summarise {{input.text}}' });
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import { jsonSchemaSchema, modelRefSchema, templateString } from './common';
 
 export const llmConfigSchema = z.strictObject({
   /** The fallback chain, tried in order on throttling, 5xx and timeouts. */
-  models: z.array(modelRefSchema).min(1).max(5),
-  system: templateString.optional(),
-  prompt: templateString.min(1),
-  temperature: z.number().min(0).max(1).optional(),
-  maxTokens: z.number().int().min(1).max(200_000).optional(),
+  models: z.array(modelRefSchema).check(z.minLength(1), z.maxLength(5)),
+  system: z.optional(templateString),
+  prompt: templateString.check(z.minLength(1)),
+  temperature: z.optional(z.number().check(z.gte(0), z.lte(1))),
+  maxTokens: z.optional(z.number().check(z.int(), z.gte(1), z.lte(200_000))),
   /** When set, the reply must be JSON matching this schema (one repair attempt). */
-  outputSchema: jsonSchemaSchema.optional(),
+  outputSchema: z.optional(jsonSchemaSchema),
   /** Stream deltas as `log` events. */
-  stream: z.boolean().default(false),
+  stream: z._default(z.boolean(), false),
 });

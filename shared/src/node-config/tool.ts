@@ -6,25 +6,26 @@
  * toolConfigSchema.parse({ kind: 'builtin', name: 'calculator', args: { expression: '6 * 7' } });
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import { mappingSchema } from './common';
 
 export const toolConfigSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('builtin'),
     /** A tool registered in the tool registry (e.g. http_request, calculator). */
-    name: z.string().min(1).max(128),
-    args: mappingSchema.default({}),
+    name: z.string().check(z.minLength(1), z.maxLength(128)),
+    args: z._default(mappingSchema, {}),
   }),
   z.strictObject({
     kind: z.literal('lambda'),
-    functionArn: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9-_]+(:[A-Za-z0-9-_$]+)?$/, 'must be a Lambda function ARN'),
-    payload: mappingSchema.default({}),
+    functionArn: z.string().check(z.regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9-_]+(:[A-Za-z0-9-_$]+)?$/, 'must be a Lambda function ARN')),
+    payload: z._default(mappingSchema, {}),
   }),
   z.strictObject({
     kind: z.literal('mcp'),
     serverUrl: z.url(),
-    toolName: z.string().min(1).max(128),
-    args: mappingSchema.default({}),
+    toolName: z.string().check(z.minLength(1), z.maxLength(128)),
+    args: z._default(mappingSchema, {}),
   }),
 ]);

@@ -6,12 +6,13 @@
  * waitConfigSchema.parse({ mode: 'event', eventName: 'invoice-paid', timeoutSeconds: 3600 });
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import { WorkflowLimits } from '../workflow-constants';
 import { referenceStringSchema } from './common';
 
 export const waitConfigSchema = z.discriminatedUnion('mode', [
-  z.strictObject({ mode: z.literal('duration'), seconds: z.number().int().min(0).max(WorkflowLimits.standardMaxSeconds) }),
+  z.strictObject({ mode: z.literal('duration'), seconds: z.number().check(z.int(), z.gte(0), z.lte(WorkflowLimits.standardMaxSeconds)) }),
   z.strictObject({
     mode: z.literal('until'),
     /** An ISO-8601 timestamp, or a reference to one. */
@@ -20,7 +21,7 @@ export const waitConfigSchema = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('event'),
     /** Name of the external event that resumes the run. */
-    eventName: z.string().min(1).max(128),
-    timeoutSeconds: z.number().int().min(1).max(WorkflowLimits.standardMaxSeconds),
+    eventName: z.string().check(z.minLength(1), z.maxLength(128)),
+    timeoutSeconds: z.number().check(z.int(), z.gte(1), z.lte(WorkflowLimits.standardMaxSeconds)),
   }),
 ]);
