@@ -103,7 +103,7 @@ export interface PlatformOptions {
   /**
    * Flow control: events in flight (produced by the engine, not yet stored and posted by the
    * fan-out) above which the engine holds new node work until watchers catch up, in all and per
-   * execution; `{ limit: Infinity }` turns it off. @default { limit: 32, perExecution: 4 }
+   * execution; `{ limit: Infinity }` turns it off. @default { limit: 4, perExecution: 1 }
    */
   readonly eventBacklog?: { readonly limit: number; readonly perExecution?: number };
   /** Where the fan-out runs. @default 'thread' */
@@ -234,7 +234,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
 
     // ---- Step Functions (the engine) and its event stream onto the bus
-    const backlog = new EventBacklog(options.eventBacklog ?? { limit: 32, perExecution: 4 });
+    const backlog = new EventBacklog(options.eventBacklog ?? { limit: 4, perExecution: 1 });
     const tools = defaultTools();
     const tenantCache = new Map<string, string>();
     let stepFunctions!: LocalStepFunctions;
