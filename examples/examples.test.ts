@@ -113,13 +113,22 @@ describe.each(ids)('%s.json', (id) => {
   it('compiles with no issues to ASL that asl-validator accepts', () => {
     const result = compile(loadExample(id));
     if (!result.ok) throw new Error(`${id} does not compile: ${JSON.stringify(result.issues)}`);
-    expect(result.issues).toEqual([]);
+    expect(result.issues).toEqual(knownWarnings[id] ?? []);
     // The validator annotates the definition it checks, so it gets its own copy.
     const validation = validateAsl(JSON.parse(result.json));
     expect(validation.errors ?? []).toEqual([]);
     expect(validation.isValid).toBe(true);
   });
 });
+
+/**
+ * Warnings an example is known to carry. document-pipeline's S3 trigger starts runs with
+ * { bucket, key, size, etag }, but the pipeline takes the documents themselves: reading the
+ * object first (an s3_get step) is still to be built, and until then the editor shows this.
+ */
+const knownWarnings: Record<string, unknown[]> = {
+  'document-pipeline': [expect.objectContaining({ code: 'TRIGGER_INPUT_MISMATCH', severity: 'warning', nodeId: 'start', field: 'settings.triggers.0' })],
+};
 
 const ticket = { id: 'T-1042', subject: 'Invoices fail to download', body: 'Every invoice PDF link returns a 500 since this morning.' };
 
@@ -410,7 +419,8 @@ const endToEnd: Record<string, () => void> = {
       expect(nodeTrace(run.events)).toEqual(sequentialTrace(['start', 'settle', 'collect', 'digest', 'end']));
       // The 300-second wait ran with the engine's waitMs override (0 ms in tests).
       expect(eventsOf(run.events, 'node_completed', 'settle')[0]?.duration_ms).toBeLessThan(1000);
-      expect(parsed('scheduled-digest').settings.triggers).toEqual([{ kind: 'schedule', expression: 'cron(0 7 ? * MON-FRI *)' }]);
+      // The schedule starts each run with the channel and items, and its scheduledTime.
+      expect(parsed('scheduled-digest').settings.triggers).toEqual([{ kind: 'schedule', expression: 'cron(0 7 ? * MON-FRI *)', input: { channel: '#morning-news', items } }]);
     });
   },
 

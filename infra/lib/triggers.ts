@@ -6,7 +6,7 @@
  * - `s3`: EventBridge notifications on the bucket and a rule on the default bus for
  *   `Object Created` under the prefix (input: `{ bucket, key, size, etag }`);
  * - `eventbridge`: a rule with the workflow's pattern on the Stepflow bus (input: the event);
- * - `schedule`: an EventBridge Scheduler schedule (input: `{ scheduledTime }`);
+ * - `schedule`: an EventBridge Scheduler schedule (input: the trigger's `input` and `scheduledTime`);
  *
  * The inputs are the ones the local platform gives (local/platform/triggers.ts), so a workflow
  * reads the same fields wherever it runs.
@@ -122,7 +122,7 @@ export class WorkflowTriggers extends Construct {
             schedule: scheduler.ScheduleExpression.expression(trigger.expression),
             target: new schedulerTargets.StepFunctionsStartExecution(props.stateMachine, {
               ...delivery,
-              input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+              input: scheduler.ScheduleTargetInput.fromObject({ ...(trigger.input ?? {}), scheduledTime: scheduler.ContextAttribute.scheduledTime }),
             }),
           });
           break;

@@ -444,9 +444,12 @@ describe('triggers', () => {
     for (const [, s] of schedules) {
       expect(s.Properties.Target).toMatchObject({ Arn: { Ref: expect.any(String) }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringContaining('DeadLetters'), 'Arn'] } }, RetryPolicy: { MaximumRetryAttempts: 8 } });
       expect(resources[s.Properties.Target.Arn.Ref]!.Type).toBe('AWS::StepFunctions::StateMachine');
-      // The local platform's schedule input (local/platform/triggers.ts).
-      expect(JSON.parse(s.Properties.Target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+      // The local platform's schedule input (local/platform/triggers.ts): the trigger's input and the scheduled time.
+      expect(JSON.parse(s.Properties.Target.Input)).toMatchObject({ scheduledTime: '<aws.scheduler.scheduled-time>' });
     }
+    const inputs = schedules.map(([, s]) => JSON.parse(s.Properties.Target.Input) as Record<string, unknown>);
+    expect(inputs).toContainEqual(expect.objectContaining({ channel: '#morning-news', items: expect.arrayContaining([expect.objectContaining({ title: 'Bedrock ships a model' })]) }));
+    expect(inputs).toContainEqual(expect.objectContaining({ base: 'EUR', cachedAt: '2026-11-21T23:00:00Z' }));
   });
 
   it('starts S3-triggered workflows from Object Created events under the prefix, with EventBridge notifications on', () => {

@@ -163,12 +163,13 @@ describe('triggers', () => {
   it('a schedule starts runs on its rate (time scaled for the test)', async () => {
     const client = api(platform, await platform.devToken());
     // rate(1 minute) at scale 0.001: every 60 ms.
-    await client.publish('ticker', echo('ticker', [{ kind: 'schedule', expression: 'rate(1 minute)' }]));
+    await client.publish('ticker', echo('ticker', [{ kind: 'schedule', expression: 'rate(1 minute)', input: { channel: '#ops' } }]));
     const runs = await until('two scheduled runs', async () => {
       const r = await runsOf(client, 'ticker');
       return r.length >= 2 ? r : undefined;
     });
-    expect(runs[0]?.input).toHaveProperty('scheduledTime');
+    // The trigger's fixed input, and the time it was due.
+    expect(runs[0]?.input).toMatchObject({ channel: '#ops', scheduledTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     // Re-publishing without the trigger stops it.
     await client.call('PUT', '/workflows/ticker', { revision: 1, workflow: echo('ticker', []) });
     await client.call('POST', '/workflows/ticker/publish', {});

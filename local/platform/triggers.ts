@@ -5,7 +5,7 @@
  *    (`x-stepflow-signature: sha256=<hex HMAC-SHA256(secret, raw body)>`); the JSON body is the input;
  *  - s3: an object created in the bucket under the prefix; input `{ bucket, key, size, etag }`;
  *  - eventbridge: an event on the bus matching the pattern; the input is the event;
- *  - schedule: rate(...) or cron(...) (UTC); input `{ scheduledTime }`.
+ *  - schedule: rate(...) or cron(...) (UTC); input `{ ...trigger input, scheduledTime }`.
  * Re-publishing a workflow replaces its triggers. Hook secrets persist in the data folder (the
  * local platform is a development tool; on AWS the secret lives hashed in DynamoDB).
  */
@@ -118,7 +118,7 @@ export class TriggerManager {
               const delay = schedule.kind === 'rate' ? schedule.everyMs * scale : Math.max(0, (due.getTime() - now.getTime()) * scale);
               const timer = setTimeout(() => {
                 act.timers = act.timers.filter((x) => x !== timer);
-                void start({ scheduledTime: due.toISOString() }, `schedule-${i}-${due.toISOString()}`).catch(() => undefined);
+                void start({ ...(t.input ?? {}), scheduledTime: due.toISOString() }, `schedule-${i}-${due.toISOString()}`).catch(() => undefined);
                 arm();
               }, delay);
               timer.unref();

@@ -278,7 +278,16 @@ export const workflowSettingsSchema = z.strictObject({
       z.discriminatedUnion('kind', [
         z.strictObject({ kind: z.literal('s3'), bucket: z.string().min(3).max(63), prefix: z.string().max(1024).default('') }),
         z.strictObject({ kind: z.literal('eventbridge'), pattern: z.record(z.string(), z.unknown()) }),
-        z.strictObject({ kind: z.literal('schedule'), expression: z.string().regex(/^(rate|cron)\(.+\)$/, 'must be rate(...) or cron(...)') }),
+        z.strictObject({
+          kind: z.literal('schedule'),
+          expression: z.string().regex(/^(rate|cron)\(.+\)$/, 'must be rate(...) or cron(...)'),
+          /** Fixed fields every scheduled run gets beside `scheduledTime` (EventBridge Scheduler's constant input). */
+          input: z
+            .record(z.string(), z.unknown())
+            .refine((v) => !('scheduledTime' in v), 'scheduledTime is set by the schedule')
+            .refine((v) => JSON.stringify(v).length <= 16_384, 'at most 16 KB')
+            .optional(),
+        }),
         z.strictObject({ kind: z.literal('webhook') }),
       ]),
     )

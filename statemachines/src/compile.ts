@@ -90,6 +90,7 @@ export function compile(input: unknown, options: CompileOptions = {}): CompileRe
   const workflow = parsed.workflow;
 
   for (const node of workflow.nodes) checkPayloadKeys(node, issues);
+  checkTriggerInputs(workflow, issues);
   if (issues.some((i) => i.severity === 'error')) return { ok: false, issues: dedupe(issues) };
 
   const express = workflow.settings.type === 'EXPRESS';
@@ -205,6 +206,38 @@ function fillRegion(
 }
 
 /** Configs are embedded in `Parameters`, where a key ending in `.$` would be evaluated as a path. */
+/** What each trigger kind starts a run with, where the shape is fixed (see infra/lib/triggers.ts). */
+const TRIGGER_INPUT_FIELDS: Partial<Record<Workflow['settings']['triggers'][number]['kind'], readonly string[]>> = {
+  schedule: ['scheduledTime'],
+  s3: ['bucket', 'key', 'size', 'etag'],
+};
+
+/**
+ * A trigger whose input the start node's schema would refuse fails every run it starts (for
+ * example a schedule, which sends its `input` and `scheduledTime`, in front of a start that
+ * requires other fields). Only the schema's top-level `required` is compared, which cannot see
+ * every way a schema can accept an input, so this is a warning: the editor and synth show it
+ * before the first 7 a.m. run fails.
+ */
+function checkTriggerInputs(workflow: Workflow, issues: Issue[]): void {
+  const start = workflow.nodes.find((n) => n.type === 'start');
+  const schema = (start?.config as { inputSchema?: { required?: unknown } } | undefined)?.inputSchema;
+  const required = Array.isArray(schema?.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [];
+  workflow.settings.triggers.forEach((trigger, i) => {
+    const fixed = TRIGGER_INPUT_FIELDS[trigger.kind];
+    if (!fixed || !start) return;
+    const given = trigger.kind === 'schedule' ? [...Object.keys(trigger.input ?? {}), ...fixed] : fixed;
+    const missing = required.filter((r) => !given.includes(r));
+    if (missing.length === 0) return;
+    issues.push(
+      warning('TRIGGER_INPUT_MISMATCH', `the ${trigger.kind} trigger (settings.triggers.${i}) starts each run with { ${given.join(', ')} }, but start node "${start.id}" requires ${missing.map((m) => `"${m}"`).join(', ')}: make the start schema accept the trigger's input`, {
+        nodeId: start.id,
+        field: `settings.triggers.${i}`,
+      }),
+    );
+  });
+}
+
 function checkPayloadKeys(node: WorkflowNode, issues: Issue[]): void {
   const stack: Array<[unknown, string]> = [[node.config, 'config']];
   while (stack.length > 0) {

@@ -417,6 +417,17 @@ const cases: Case[] = [
     issues: [warn('TIMEOUT_EXCEEDS_WORKFLOW', { nodeId: 'a', field: 'timeoutSeconds' })],
   },
 
+  // a schedule trigger ({ scheduledTime } plus its input { channel }) in front of a start requiring channel and items; an s3 trigger requiring a field it never sends
+  {
+    name: 'triggers whose input the start schema refuses (warning)',
+    input: workflow(
+      [n.start('start', { inputSchema: { type: 'object', required: ['channel', 'items', 'scheduledTime'] } }), n.end()],
+      chain('start -> end'),
+      { settings: { triggers: [{ kind: 'schedule', expression: 'rate(1 hour)', input: { channel: '#news' } }, { kind: 's3', bucket: 'inbox-bucket' }, { kind: 'webhook' }] } },
+    ),
+    issues: [warn('TRIGGER_INPUT_MISMATCH', { nodeId: 'start', field: 'settings.triggers.0' }), warn('TRIGGER_INPUT_MISMATCH', { nodeId: 'start', field: 'settings.triggers.1' })],
+  },
+
   // ---------------------------------------------------------------- output
   // start -> t0 -> t1 -> t2 -> t3 -> t4 -> end, each holding a 250,000-character string
   {
