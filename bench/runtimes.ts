@@ -79,6 +79,8 @@ const firstEvent: Record<string, unknown> = {
   'run-tool': { execution, workflow, node: { id: 'calc', type: 'tool' }, config: { kind: 'builtin', name: 'calculator', args: { expression: '6 * 7' } } },
   'invoke-llm': { execution, workflow, node: { id: 'llm', type: 'llm' }, config: { models: [{ provider: 'bedrock', model: 'amazon.nova-lite-v1:0' }], prompt: 'Say hello' } },
   'run-agent': { execution, workflow, node: { id: 'agent', type: 'agent' }, config: { models: [{ provider: 'bedrock', model: 'amazon.nova-lite-v1:0' }], prompt: 'Say hello', maxSteps: 2 } },
+  // An unknown API key: one DynamoDB lookup, then a simple-response deny.
+  'api-authorizer': { type: 'REQUEST', version: '2.0', routeKey: 'GET /api/v1/workflows', headers: { 'x-api-key': 'sf_bench_unknown_key_0000000000000000' }, requestContext: { requestId: 'bench' } },
   'api-access': apiRequest,
   'api-agents': apiRequest,
   'api-executions': apiRequest,

@@ -37,6 +37,7 @@ export const FUNCTIONS = {
   apiExecutions: { dir: 'api-executions', description: 'Stepflow REST API: execute, executions, stop/pause/resume, human input' },
   apiAgents: { dir: 'api-agents', description: 'Stepflow REST API: registered agents' },
   apiAccess: { dir: 'api-access', description: 'Stepflow REST API: API keys and audit trail' },
+  apiAuthorizer: { dir: 'api-authorizer', description: 'Stepflow REST API authorizer (Cognito JWT or API key)', memorySize: 256, timeout: Duration.seconds(10) },
   apiHooks: { dir: 'api-hooks', description: 'Stepflow webhook triggers: checks the hook signature and starts the workflow' },
   // Live events.
   fanOutEvent: { dir: 'fan-out-event', description: 'Stepflow event fan-out: event log and WebSocket delivery' },

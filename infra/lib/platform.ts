@@ -129,9 +129,19 @@ export class StepflowPlatform extends Construct implements StepflowPlatformRef {
       Annotations.of(this).addWarningV2('stepflow:missing-function', `${this.catalog.entry('apiHooks')} does not exist yet: the webhook route POST /hooks/{id} is not deployed`);
     }
 
+    // Callers with an API key (automation) cannot pass a Cognito JWT authorizer: this one takes
+    // either credential. It only reads (API key records).
+    let authorizer: NodeFunction | undefined;
+    if (this.catalog.has('apiAuthorizer')) {
+      authorizer = catalogFunction(this, this.catalog, 'apiAuthorizer', { TABLE_NAME: table.tableName, USER_POOL_ID: userPool.userPoolId, USER_POOL_CLIENT_ID: client.userPoolClientId });
+      authorizer.addToRolePolicy(tableStatement(table, 'read'));
+      this.apiFunctions.apiAuthorizer = authorizer;
+    }
+
     this.restApi = new StepflowRestApi(this, 'RestApi', {
       userPool,
       userPoolClient: client,
+      ...(authorizer ? { authorizer: authorizer.function } : {}),
       handlers: { apiWorkflows: apiWorkflows.function, apiExecutions: apiExecutions.function, apiAgents: apiAgents.function, apiAccess: apiAccess.function } satisfies Record<keyof typeof API_ROUTES, lambda.IFunction>,
       ...(hooks ? { hooks: hooks.function } : {}),
       allowOrigins: editorUrls.map((u) => u.replace(/\/+$/, '')),

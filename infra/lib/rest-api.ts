@@ -1,8 +1,9 @@
 /**
  * The control-plane REST API (`/api/v1`, README "The control-plane API") on an API Gateway HTTP
- * API, whose Lambda payload (v2) the handlers' adapter reads. Every `/api/v1` route has the
- * Cognito JWT authorizer (the editor client's ID tokens); the handlers verify the caller again
- * and check roles and tenant. The webhook route `POST /hooks/{id}` has no JWT authorizer: the
+ * API, whose Lambda payload (v2) the handlers' adapter reads. Every `/api/v1` route has a Lambda
+ * authorizer taking the editor client's Cognito ID tokens or an API key (functions/api-authorizer);
+ * the handlers verify the caller again and check roles and tenant. The webhook route
+ * `POST /hooks/{id}` has no authorizer: the
  * api-hooks function checks the hook's signature (`x-stepflow-signature`).
  *
  * Routes are listed one by one (not `{proxy+}`), so an unknown path is refused by API Gateway
@@ -10,7 +11,7 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -64,6 +65,11 @@ export interface StepflowRestApiProps {
   readonly userPoolClient: cognito.IUserPoolClient;
   /** The functions behind `API_ROUTES`. */
   readonly handlers: Readonly<Record<keyof typeof API_ROUTES, lambda.IFunction>>;
+  /**
+   * The Lambda authorizer accepting a Cognito JWT or an API key (functions/api-authorizer); without
+   * it, a Cognito JWT authorizer, which refuses API-key callers at the gateway.
+   */
+  readonly authorizer?: lambda.IFunction;
   /** The webhook function (absent until functions/api-hooks exists). */
   readonly hooks?: lambda.IFunction;
   /** Origins the browser may call from (the editor). */
@@ -95,7 +101,15 @@ export class StepflowRestApi extends Construct {
       accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(this.accessLogs), format: apigw.AccessLogFormat.jsonWithStandardFields() },
     });
 
-    const authorizer = new HttpUserPoolAuthorizer('CognitoJwt', props.userPool, { userPoolClients: [props.userPoolClient] });
+    const authorizer = props.authorizer
+      ? new HttpLambdaAuthorizer('CallerAuthorizer', props.authorizer, {
+          responseTypes: [HttpLambdaResponseType.SIMPLE],
+          // Either header may carry the credential, so none is required up front; nothing is
+          // cached, as a cache needs identity sources (and a revoked key must stop at once).
+          identitySource: [],
+          resultsCacheTtl: Duration.seconds(0),
+        })
+      : new HttpUserPoolAuthorizer('CognitoJwt', props.userPool, { userPoolClients: [props.userPoolClient] });
     for (const [key, routes] of Object.entries(API_ROUTES) as [keyof typeof API_ROUTES, readonly (readonly [Method, string])[]][]) {
       const integration = new HttpLambdaIntegration(`${key}Integration`, props.handlers[key]);
       for (const [method, path] of routes) {

@@ -290,19 +290,29 @@ describe('IAM', () => {
 });
 
 describe('APIs', () => {
-  it('routes every /api/v1 route through the Cognito JWT authorizer, and the webhook route through none', () => {
+  it('routes every /api/v1 route through the Lambda authorizer (a Cognito JWT or an API key), and the webhook route through none', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => (r.Properties.RouteKey as string).includes('/'));
     const expected = Object.values(API_ROUTES).flat().length + 1;
     expect(routes).toHaveLength(expected);
-    const authorizer = ofType('AWS::ApiGatewayV2::Authorizer').find(([, a]) => a.Properties.AuthorizerType === 'JWT')!;
-    expect(authorizer[1].Properties.JwtConfiguration).toEqual({
-      Audience: [{ Ref: logicalIdOf('Auth/Users/Editor') }],
-      Issuer: { 'Fn::Join': ['', ['https://cognito-idp.eu-west-1.amazonaws.com/', { Ref: logicalIdOf('Auth/Users') }]] },
-    });
+    const restApi = { Ref: logicalIdOf('RestApi/Api') };
+    const authorizers = ofType('AWS::ApiGatewayV2::Authorizer').filter(([, a]) => JSON.stringify(a.Properties.ApiId) === JSON.stringify(restApi));
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0]!;
+    // Simple responses, nothing cached (a revoked key stops at once), no header required up front.
+    expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', AuthorizerPayloadFormatVersion: '2.0', EnableSimpleResponses: true, AuthorizerResultTtlInSeconds: 0, IdentitySource: [] });
+    const fn = ofType('AWS::Lambda::Function').find(([, r]) => r.Properties.Description === FUNCTIONS.apiAuthorizer.description)!;
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(fn[0]);
     for (const [, route] of routes) {
       if (route.Properties.RouteKey === 'POST /hooks/{id}') expect(route.Properties.AuthorizationType).toBe('NONE');
-      else expect(route.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizer[0] } });
+      else expect(route.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
     }
+  });
+
+  it('lets the REST authorizer only read the table, and check tokens against the user pool', () => {
+    const fn = functionNamed('apiAuthorizer');
+    const actions = statementsOfRole(roleOf(fn)).flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('dynamodb:'));
+    expect(actions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(fn.Properties.Environment.Variables).toMatchObject({ USER_POOL_ID: { Ref: logicalIdOf('Auth/Users') }, USER_POOL_CLIENT_ID: { Ref: logicalIdOf('Auth/Users/Editor') } });
   });
 
   it('logs access on the HTTP API stage and throttles it', () => {
@@ -311,8 +321,8 @@ describe('APIs', () => {
 
   it('creates the WebSocket API with routes on body.type and a query-token REQUEST authorizer on $connect only', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.type' });
-    const authorizer = ofType('AWS::ApiGatewayV2::Authorizer').find(([, a]) => a.Properties.AuthorizerType === 'REQUEST')!;
-    expect(authorizer[1].Properties.IdentitySource).toEqual(['route.request.querystring.token']);
+    const authorizer = ofType('AWS::ApiGatewayV2::Authorizer').find(([, a]) => JSON.stringify(a.Properties.ApiId) === JSON.stringify({ Ref: logicalIdOf('LiveEvents/Api') }))!;
+    expect(authorizer[1].Properties).toMatchObject({ AuthorizerType: 'REQUEST', IdentitySource: ['route.request.querystring.token'] });
     const ws = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => (r.Properties.RouteKey as string).startsWith('$'));
     expect(Object.fromEntries(ws.map(([, r]) => [r.Properties.RouteKey, r.Properties.AuthorizationType ?? 'NONE']))).toEqual({ $connect: 'CUSTOM', $disconnect: 'NONE', $default: 'NONE' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'live', AccessLogSettings: Match.anyValue() });
