@@ -3,8 +3,9 @@
  * esbuild at start (our code only, packages left to node_modules), so it runs the same way
  * under tsx, jest and plain node, with no TypeScript loader in the thread.
  */
-import { rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
@@ -35,15 +36,18 @@ export interface FanOutThread {
 
 let bundled: Promise<string> | undefined;
 
-/** The worker's code, built once per process into node_modules/.cache (so packages resolve). */
+/**
+ * The worker's code, built once per process into node_modules/.cache (so packages resolve),
+ * named by its content: processes running the same code share one file, written atomically.
+ */
 function workerFile(): Promise<string> {
   bundled ??= (async () => {
     const outdir = path.join(root, 'node_modules', '.cache', 'stepflow');
     await mkdir(outdir, { recursive: true });
-    const outfile = path.join(outdir, `fan-out-worker-${process.pid}.cjs`);
-    await build({
+    const result = await build({
       entryPoints: [path.join(__dirname, 'fan-out-worker.ts')],
-      outfile,
+      outfile: path.join(outdir, 'fan-out-worker.cjs'),
+      write: false,
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -52,8 +56,14 @@ function workerFile(): Promise<string> {
       tsconfig: path.join(root, 'tsconfig.json'),
       logLevel: 'silent',
     });
-    process.once('exit', () => rmSync(outfile, { force: true }));
-    return outfile;
+    const code = (result.outputFiles[0] as { contents: Uint8Array }).contents;
+    const file = path.join(outdir, `fan-out-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`);
+    if (!existsSync(file)) {
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, code);
+      await rename(tmp, file);
+    }
+    return file;
   })();
   return bundled;
 }
