@@ -58,7 +58,9 @@ import { answerInput } from '../../functions/request-input/answer-input';
 import { authorizeConnect } from '../../functions/ws-authorizer/ws-authorizer';
 import { onConnect, onDisconnect, onMessage, type WsRouteDeps } from '../../functions/ws-routes/ws-routes';
 import { aiRuntimes } from '../engine/ai-runtimes';
-import { defaultRuntimes, defaultTools } from '../engine/default-runtimes';
+import { defaultRuntimes } from '../engine/default-runtimes';
+import { loadEnv } from '../../functions/_shared/env';
+import { builtinTools } from '../../functions/run-tool/tools';
 import { LocalEngine } from '../engine';
 import { LocalEventBus } from '../eventbridge/bus';
 import { startWebSocketGateway, type WebSocketGateway } from '../websocket/gateway';
@@ -235,7 +237,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     // ---- Step Functions (the engine) and its event stream onto the bus
     const backlog = new EventBacklog(options.eventBacklog ?? { limit: 4, perExecution: 1 });
-    const tools = defaultTools();
+    // The built-in tools as a deployed run-tool gets them (toolsFromEnv), configured by the same
+    // variables: http_request with TOOL_HTTP_ALLOW_HOSTS; s3_get/s3_put on this S3 (s3rver), for
+    // the artifacts bucket and the buckets in TOOL_S3_ALLOW_BUCKETS.
+    const toolEnv = loadEnv(['TOOL_HTTP_ALLOW_HOSTS', 'TOOL_HTTP_TIMEOUT_MS', 'TOOL_HTTP_MAX_BYTES', 'TOOL_S3_ALLOW_BUCKETS']);
+    const tools = builtinTools({
+      ...(toolEnv.TOOL_HTTP_ALLOW_HOSTS.length > 0 ? { http: { allowHosts: toolEnv.TOOL_HTTP_ALLOW_HOSTS, timeoutMs: toolEnv.TOOL_HTTP_TIMEOUT_MS, maxResponseBytes: toolEnv.TOOL_HTTP_MAX_BYTES } } : {}),
+      s3: { s3, allowBuckets: [...new Set([ARTIFACTS, ...toolEnv.TOOL_S3_ALLOW_BUCKETS])] },
+    });
     const tenantCache = new Map<string, string>();
     let stepFunctions!: LocalStepFunctions;
     const engine = new LocalEngine({

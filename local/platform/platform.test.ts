@@ -105,6 +105,45 @@ describe('watching a run over the WebSocket', () => {
   });
 });
 
+describe('built-in tools on the local platform', () => {
+  /** start -> put (s3_put) -> get (s3_get) -> end, on the bucket the input names. */
+  const s3RoundTrip = (id: string) => ({
+    schemaVersion: 1,
+    metadata: { id, name: 'S3 round trip' },
+    nodes: [
+      { id: 'start', type: 'start', position: { x: 0, y: 0 }, config: { inputSchema: { type: 'object', properties: { bucket: { type: 'string' }, note: { type: 'string' } }, required: ['bucket', 'note'] } } },
+      { id: 'put', type: 'tool', position: { x: 0, y: 100 }, config: { kind: 'builtin', name: 's3_put', args: { bucket: '{{input.bucket}}', key: 'notes/today.json', body: { note: '{{input.note}}' } } } },
+      { id: 'get', type: 'tool', position: { x: 0, y: 200 }, config: { kind: 'builtin', name: 's3_get', args: { bucket: '{{input.bucket}}', key: 'notes/today.json' } } },
+      { id: 'end', type: 'end', position: { x: 0, y: 300 }, config: { output: { read: '{{nodes.get.output}}' } } },
+    ],
+    edges: [
+      { id: 'a', source: 'start', target: 'put' },
+      { id: 'b', source: 'put', target: 'get' },
+      { id: 'c', source: 'get', target: 'end' },
+    ],
+  });
+
+  it('s3_put and s3_get work against the local S3, on the artifacts bucket', async () => {
+    const ws = await connect();
+    await acme.publish('s3-round-trip', s3RoundTrip('s3-round-trip'));
+    const executionId = await acme.execute('s3-round-trip', { bucket: platform.artifactsBucket, note: 'buy milk' });
+    ws.send({ type: 'subscribe', execution_id: executionId });
+    const done = await ws.waitFor(isCompleted(executionId), 30_000);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', result: { read: { body: { note: 'buy milk' }, bodyEncoding: 'json', contentType: 'application/json' } } });
+  });
+
+  it('refuses a bucket off the allow-list: the node fails with a message naming the allowed buckets', async () => {
+    const ws = await connect();
+    const executionId = await acme.execute('s3-round-trip', { bucket: 'someone-elses-bucket', note: 'x' });
+    ws.send({ type: 'subscribe', execution_id: executionId });
+    const done = await ws.waitFor(isCompleted(executionId), 30_000);
+    expect(done).toMatchObject({ status: 'FAILED' });
+    const failed = ws.events(executionId).find((e) => e.type === 'node_failed') as Extract<LifecycleEvent, { type: 'node_failed' }> | undefined;
+    expect(failed?.node_id).toBe('put');
+    expect(failed?.error.message).toMatch(new RegExp(`not on the allow-list \\(${platform.artifactsBucket}\\)`));
+  });
+});
+
 describe('bad input and other tenants', () => {
   it('a malformed message gets an error naming the problem, and the connection stays usable', async () => {
     const ws = await connect();
