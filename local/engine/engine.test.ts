@@ -57,6 +57,36 @@ describe('LocalEngine', () => {
     expect(events.at(-1)).toMatchObject({ type: 'execution_completed', status: 'SUCCEEDED' });
   });
 
+  it('awaits admit before each node runtime (the local platform\'s flow control), and the node waits until admitted', async () => {
+    const admissions: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const engine = new LocalEngine({
+      runtimes: defaultRuntimes(),
+      admit: async (executionId) => {
+        admissions.push(executionId);
+        // The second node is held until released.
+        if (admissions.length === 2) await held;
+      },
+    });
+    const ex = await engine.start(wf([start, echo('a', 'one'), echo('b', 'two'), end], ['start->a', 'a->b', 'b->end']), {});
+    const seen: LifecycleEvent[] = [];
+    const collecting = (async () => {
+      for await (const e of ex.events) seen.push(e);
+    })();
+    for (let i = 0; i < 50 && admissions.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    // Node a ran; node b started (its state was entered) but its runtime has not run.
+    expect(brief(seen)).toContain('node_completed:a');
+    expect(brief(seen)).toContain('node_started:b');
+    expect(brief(seen)).not.toContain('node_completed:b');
+    release();
+    expect((await ex.result).status).toBe('SUCCEEDED');
+    await collecting;
+    expect(admissions).toEqual([ex.executionId, ex.executionId]);
+    expect(brief(seen)).toContain('node_completed:b');
+  });
+
   it('sends runtimes the lambda:invoke payload: unrendered config, only the referenced results, input only when used', async () => {
     const seen: NodeInvocation[] = [];
     const spy: NodeHandler = async (event) => {
