@@ -61,7 +61,7 @@ async function measure(setup: Setup, scenarios: readonly Scenario[]): Promise<vo
 
 async function main(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 100);
-  const [limit, perExecution] = (process.env.BENCH_BACKLOG ?? '4,1').split(',').map(Number) as [number, number];
+  const [limit, perExecution] = (process.env.BENCH_BACKLOG ?? '1,1').split(',').map(Number) as [number, number];
   const setups: Setup[] = [
     { label: `the local platform as npm start runs it (fan-out thread; flow control: ${limit} events in flight, ${perExecution} per execution)`, options: { eventBacklog: { limit, perExecution } } },
     { label: 'without flow control (the engine runs ahead of the fan-out)', options: { eventBacklog: { limit: Infinity } } },

@@ -189,13 +189,9 @@ export async function fanOutEvents(events: readonly LifecycleEvent[], deps: FanO
   let sent = 0;
   let gone = 0;
   await Promise.all([
-    (async () => {
-      // Node runs take updates in any order (each write checks attempt and rank), so they go
-      // at once; the execution record's transitions follow in order.
-      const isNode = (e: LifecycleEvent) => e.type === 'node_started' || e.type === 'node_completed' || e.type === 'node_failed';
-      await Promise.all(events.filter(isNode).map((e) => applyToRecords(tenantId, e, deps)));
-      for (const e of events.filter((x) => !isNode(x))) await applyToRecords(tenantId, e, deps);
-    })(),
+    // The records (node runs, the execution's status) start once the events are appended, so
+    // they do not slow the append that the watchers wait for.
+    updateRecords(tenantId, events, deps),
     ...subscribers.map(async (connectionId) => {
       for (const frame of frames) {
         if ((await deps.post(connectionId, frame)) === 'gone') {
@@ -213,11 +209,22 @@ export async function fanOutEvents(events: readonly LifecycleEvent[], deps: FanO
 
 async function tenantOf(executionId: string, deps: FanOutDeps): Promise<string | undefined> {
   const deadline = Date.now() + (deps.tenantWaitMs ?? 3_000);
-  for (;;) {
+  // The record usually lands within a few milliseconds: look again soon, then every 20 ms.
+  for (let attempt = 0; ; attempt++) {
     const tenantId = await deps.executions.tenantOf(executionId);
     if (tenantId !== undefined || Date.now() >= deadline) return tenantId;
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, Math.min(20, 2 ** attempt * 2)));
   }
+}
+
+/**
+ * Node runs take updates in any order (each write checks attempt and rank), so they go at once;
+ * the execution record's transitions follow in order.
+ */
+async function updateRecords(tenantId: string, events: readonly LifecycleEvent[], deps: FanOutDeps): Promise<void> {
+  const isNode = (e: LifecycleEvent) => e.type === 'node_started' || e.type === 'node_completed' || e.type === 'node_failed';
+  await Promise.all(events.filter(isNode).map((e) => applyToRecords(tenantId, e, deps)));
+  for (const e of events.filter((x) => !isNode(x))) await applyToRecords(tenantId, e, deps);
 }
 
 /** Keeps the execution record and node runs in step with the log (each write is idempotent). */

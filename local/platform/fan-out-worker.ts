@@ -44,6 +44,8 @@ export function createFanOutConsumer(config: FanOutWorkerData, say: (message: Fr
 
   const eventIds = (messages: readonly FanOutMessage[]) => messages.flatMap((m) => (m.kind === 'event' ? [m.event.event_id] : []));
   const queue = new LocalFifoQueue<FanOutMessage>({
+    // An execution's events that reach this thread together are stored and posted together.
+    gather: true,
     // Up to 10 messages of an execution at once, as the fan-out Lambda reads its FIFO queue.
     batchConsumer: async (messages) => {
       let failure: unknown;

@@ -105,7 +105,7 @@ export interface PlatformOptions {
   /**
    * Flow control: events in flight (produced by the engine, not yet stored and posted by the
    * fan-out) above which the engine holds new node work until watchers catch up, in all and per
-   * execution; `{ limit: Infinity }` turns it off. @default { limit: 4, perExecution: 1 }
+   * execution; `{ limit: Infinity }` turns it off. @default { limit: 1, perExecution: 1 }
    */
   readonly eventBacklog?: { readonly limit: number; readonly perExecution?: number };
   /** Where the fan-out runs. @default 'thread' */
@@ -236,7 +236,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     };
 
     // ---- Step Functions (the engine) and its event stream onto the bus
-    const backlog = new EventBacklog(options.eventBacklog ?? { limit: 4, perExecution: 1 });
+    const backlog = new EventBacklog(options.eventBacklog ?? { limit: 1, perExecution: 1 });
     // The built-in tools as a deployed run-tool gets them (toolsFromEnv), configured by the same
     // variables: http_request with TOOL_HTTP_ALLOW_HOSTS; s3_get/s3_put on this S3 (s3rver), for
     // the artifacts bucket and the buckets in TOOL_S3_ALLOW_BUCKETS.

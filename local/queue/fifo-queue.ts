@@ -21,6 +21,12 @@ export interface FifoQueueOptions<T> {
   readonly retryDelayMs?: number;
   /** Groups handled at the same time (Lambda's concurrency for the queue). @default 32 */
   readonly concurrency?: number;
+  /**
+   * Starts a group's first batch on the next turn of the event loop instead of at once, so the
+   * messages that arrive in the same turn (a worker thread's queued messages, a bus's deliveries
+   * of one PutEvents call) go in one batch, as SQS gathers them. @default false
+   */
+  readonly gather?: boolean;
   /** A message that failed every attempt. */
   readonly onDeadLetter?: (message: T, error: unknown) => void;
 }
@@ -101,6 +107,7 @@ export class LocalFifoQueue<T> {
   }
 
   private async runGroup(groupId: string): Promise<void> {
+    if (this.options.gather) await new Promise((resolve) => setImmediate(resolve));
     const queue = this.groups.get(groupId) as T[];
     while (queue.length > 0) {
       const batch = this.options.batchConsumer ? queue.slice(0, this.maxBatch) : queue.slice(0, 1);
