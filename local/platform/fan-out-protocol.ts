@@ -1,8 +1,11 @@
 /** Messages between the local platform's main thread and its fan-out thread (types only). */
+import type { MessagePort } from 'node:worker_threads';
 import type { FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
 
 export interface FanOutWorkerData {
   readonly dynamoUrl: string;
+  /** A channel to the platform's DynamoDB thread (used instead of HTTP to dynamoUrl when given). */
+  readonly dynamoPort?: MessagePort;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly tableName: string;

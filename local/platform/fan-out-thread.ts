@@ -1,20 +1,13 @@
 /**
- * Starts the fan-out thread (fan-out-worker.ts) and talks to it. The worker is bundled with
- * esbuild at start (our code only, packages left to node_modules), so it runs the same way
- * under tsx, jest and plain node, with no TypeScript loader in the thread.
+ * Starts the fan-out thread (fan-out-worker.ts, bundled by worker-bundle.ts) and talks to it.
  */
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import type { FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
 import type { FanOutWorkerData, FromFanOut, ToFanOut } from './fan-out-protocol';
 import { createFanOutConsumer } from './fan-out-worker';
-
-const root = path.resolve(__dirname, '../..');
+import { bundledWorker } from './worker-bundle';
 
 export interface FanOutThreadOptions extends FanOutWorkerData {
   /** `thread` (default): a worker thread; `inline`: on the calling thread. */
@@ -32,40 +25,6 @@ export interface FanOutThread {
   drain(): Promise<void>;
   /** Handles what is queued, then stops the thread. */
   close(): Promise<void>;
-}
-
-let bundled: Promise<string> | undefined;
-
-/**
- * The worker's code, built once per process into node_modules/.cache (so packages resolve),
- * named by its content: processes running the same code share one file, written atomically.
- */
-function workerFile(): Promise<string> {
-  bundled ??= (async () => {
-    const outdir = path.join(root, 'node_modules', '.cache', 'stepflow');
-    await mkdir(outdir, { recursive: true });
-    const result = await build({
-      entryPoints: [path.join(__dirname, 'fan-out-worker.ts')],
-      outfile: path.join(outdir, 'fan-out-worker.cjs'),
-      write: false,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      packages: 'external',
-      tsconfig: path.join(root, 'tsconfig.json'),
-      logLevel: 'silent',
-    });
-    const code = (result.outputFiles[0] as { contents: Uint8Array }).contents;
-    const file = path.join(outdir, `fan-out-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`);
-    if (!existsSync(file)) {
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, code);
-      await rename(tmp, file);
-    }
-    return file;
-  })();
-  return bundled;
 }
 
 /** The consumer on this thread, behind the same message interface as the worker. */
@@ -100,7 +59,7 @@ function inlinePort(data: FanOutWorkerData): Pick<Worker, 'postMessage' | 'on' |
  */
 export async function startFanOutThread(options: FanOutThreadOptions): Promise<FanOutThread> {
   const { post, onHandled, log, mode, ...data } = options;
-  const port = mode === 'inline' ? inlinePort(data) : new Worker(await workerFile(), { workerData: { ...data, fanOutWorker: true } });
+  const port = mode === 'inline' ? inlinePort(data) : new Worker(await bundledWorker(path.join(__dirname, 'fan-out-worker.ts')), { workerData: { ...data, fanOutWorker: true }, transferList: data.dynamoPort ? [data.dynamoPort] : [] });
   const worker = port;
   const tell = (m: ToFanOut) => worker.postMessage(m);
   let nextId = 0;

@@ -2,7 +2,8 @@
  * The embedded local platform: the whole product in one process, with no AWS account.
  *
  *   AWS                      here
- *   DynamoDB                 dynalite (data in `<dataDir>/dynamodb`, or in memory)
+ *   DynamoDB                 local/dynamodb on its own thread, also on HTTP (data in
+ *                            `<dataDir>/dynamodb.jsonl`, or in memory)
  *   S3                       s3rver (`<dataDir>/s3`)
  *   Step Functions           the local engine running the compiled ASL (published versions kept
  *                            in `<dataDir>/state-machines.json`)
@@ -24,7 +25,7 @@ import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import type { Role } from '@shared/auth';
 import { EVENT_SOURCE, eventDetailTypes, type LifecycleEvent } from '@shared/events';
 import { workflowSchema, type Workflow } from '@shared/workflow';
@@ -61,6 +62,8 @@ import { aiRuntimes } from '../engine/ai-runtimes';
 import { defaultRuntimes } from '../engine/default-runtimes';
 import { loadEnv } from '../../functions/_shared/env';
 import { builtinTools } from '../../functions/run-tool/tools';
+import type { SdkRequestHandler } from '../dynamodb/server';
+import { startDynamoThread } from '../dynamodb/thread';
 import { LocalEngine } from '../engine';
 import { LocalEventBus } from '../eventbridge/bus';
 import { startWebSocketGateway, type WebSocketGateway } from '../websocket/gateway';
@@ -108,6 +111,12 @@ export interface PlatformOptions {
    * execution; `{ limit: Infinity }` turns it off. @default { limit: 1, perExecution: 1 }
    */
   readonly eventBacklog?: { readonly limit: number; readonly perExecution?: number };
+  /**
+   * The DynamoDB stand-in: `local` (local/dynamodb, on its own thread, data in
+   * `<dataDir>/dynamodb.jsonl`) or `dynalite` (data in `<dataDir>/dynamodb`), kept to compare.
+   * @default 'local'
+   */
+  readonly dynamo?: 'local' | 'dynalite';
   /** Where the fan-out runs. @default 'thread' */
   readonly fanOut?: 'thread' | 'inline';
   /** Where operational messages go. @default nowhere */
@@ -186,21 +195,33 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   };
 
   try {
-    // ---- DynamoDB
-    const dynamoWorker = new Worker(path.join(__dirname, 'dynalite-worker.cjs'), { workerData: { path: options.memory ? undefined : path.join(dataDir, 'dynamodb') } });
-    const dynamoPort = await new Promise<number>((resolve, reject) => {
-      dynamoWorker.once('message', (m: { port: number }) => resolve(m.port));
-      dynamoWorker.once('error', reject);
-    });
-    closers.push(async () => {
-      await new Promise<void>((resolve) => {
-        dynamoWorker.once('message', () => resolve());
-        dynamoWorker.postMessage('close');
+    // ---- DynamoDB: the local engine on a thread of its own, reached without HTTP (dynalite
+    // on request, for comparison).
+    let dynamoUrl: string;
+    let dynamoPort: (() => MessagePort) | undefined;
+    let requestHandler: SdkRequestHandler | undefined;
+    if ((options.dynamo ?? 'local') === 'local') {
+      const db = await startDynamoThread(options.memory ? {} : { journalFile: path.join(dataDir, 'dynamodb.jsonl') });
+      closers.push(() => db.close());
+      dynamoUrl = db.url;
+      dynamoPort = () => db.port();
+      requestHandler = db.handler();
+    } else {
+      const dynamoWorker = new Worker(path.join(__dirname, 'dynalite-worker.cjs'), { workerData: { path: options.memory ? undefined : path.join(dataDir, 'dynamodb') } });
+      const port = await new Promise<number>((resolve, reject) => {
+        dynamoWorker.once('message', (m: { port: number }) => resolve(m.port));
+        dynamoWorker.once('error', reject);
       });
-      await dynamoWorker.terminate();
-    });
-    const dynamoUrl = `http://127.0.0.1:${dynamoPort}`;
-    const dynamo = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: CREDENTIALS });
+      closers.push(async () => {
+        await new Promise<void>((resolve) => {
+          dynamoWorker.once('message', () => resolve());
+          dynamoWorker.postMessage('close');
+        });
+        await dynamoWorker.terminate();
+      });
+      dynamoUrl = `http://127.0.0.1:${port}`;
+    }
+    const dynamo = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: CREDENTIALS, ...(requestHandler ? { requestHandler } : {}) });
     closers.push(async () => dynamo.destroy());
     try {
       await dynamo.send(new DescribeTableCommand({ TableName: TABLE }));
@@ -308,6 +329,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const fanOut = await startFanOutThread({
       mode: options.fanOut ?? 'thread',
       dynamoUrl,
+      ...(dynamoPort ? { dynamoPort: dynamoPort() } : {}),
       region: REGION,
       credentials: CREDENTIALS,
       tableName: TABLE,
