@@ -149,3 +149,22 @@ export function portHandler(port: MessagePort): SdkRequestHandler {
     destroy: () => port.close(),
   };
 }
+
+/**
+ * Options for an SDK client that reaches the local DynamoDB through `handler`: requests are not
+ * signed (nothing checks a signature here; SigV4 was about a tenth of a request's CPU) and the
+ * endpoint is fixed (no endpoint rules evaluated per request).
+ * @example
+ * ```ts
+ * new DynamoDBClient({ region, credentials, ...inProcessClientOptions(db.handler(), db.url) });
+ * ```
+ */
+export function inProcessClientOptions(handler: SdkRequestHandler, url: string) {
+  const endpoint = { url: new URL(url) };
+  return {
+    endpoint: url,
+    requestHandler: handler,
+    signer: { sign: async <T>(request: T): Promise<T> => request },
+    endpointProvider: () => endpoint,
+  };
+}

@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PostOutcome } from '../../functions/_shared/clients/ws-management';
 import { ConnectionRepository, ExecutionEventLog, ExecutionRepository, NodeRunRepository } from '../../functions/_shared/data';
 import { FanOutCache, fanOutMessages, groupOf, type FanOutDeps, type FanOutMessage } from '../../functions/fan-out-event/fan-out-event';
-import { portHandler } from '../dynamodb/server';
+import { inProcessClientOptions, portHandler } from '../dynamodb/server';
 import { LocalFifoQueue } from '../queue/fifo-queue';
 import type { FromFanOut, FanOutWorkerData, ToFanOut } from './fan-out-protocol';
 
@@ -20,7 +20,7 @@ import type { FromFanOut, FanOutWorkerData, ToFanOut } from './fan-out-protocol'
  * wraps it below; the platform can also run it on its own thread (`fanOut: 'inline'`).
  */
 export function createFanOutConsumer(config: FanOutWorkerData, say: (message: FromFanOut) => void): { receive(message: ToFanOut): void } {
-  const dynamo = new DynamoDBClient({ endpoint: config.dynamoUrl, region: config.region, credentials: config.credentials, ...(config.dynamoPort ? { requestHandler: portHandler(config.dynamoPort) } : {}) });
+  const dynamo = new DynamoDBClient({ endpoint: config.dynamoUrl, region: config.region, credentials: config.credentials, ...(config.dynamoPort ? inProcessClientOptions(portHandler(config.dynamoPort), config.dynamoUrl) : {}) });
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
 
   let nextPost = 0;

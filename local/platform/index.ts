@@ -62,7 +62,7 @@ import { aiRuntimes } from '../engine/ai-runtimes';
 import { defaultRuntimes } from '../engine/default-runtimes';
 import { loadEnv } from '../../functions/_shared/env';
 import { builtinTools } from '../../functions/run-tool/tools';
-import type { SdkRequestHandler } from '../dynamodb/server';
+import { inProcessClientOptions, type SdkRequestHandler } from '../dynamodb/server';
 import { startDynamoThread } from '../dynamodb/thread';
 import { LocalEngine } from '../engine';
 import { LocalEventBus } from '../eventbridge/bus';
@@ -221,7 +221,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       });
       dynamoUrl = `http://127.0.0.1:${port}`;
     }
-    const dynamo = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: CREDENTIALS, ...(requestHandler ? { requestHandler } : {}) });
+    const dynamo = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: CREDENTIALS, ...(requestHandler ? inProcessClientOptions(requestHandler, dynamoUrl) : {}) });
     closers.push(async () => dynamo.destroy());
     try {
       await dynamo.send(new DescribeTableCommand({ TableName: TABLE }));
