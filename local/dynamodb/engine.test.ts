@@ -1,0 +1,129 @@
+/**
+ * The local DynamoDB beyond request semantics (conformance.test.ts compares those with
+ * dynalite): persistence in the journal, the protocol envelope for bad requests, the HTTP
+ * endpoint, and SDK clients reaching it in-process and from another thread.
+ */
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { tableDefinition } from '../../functions/_shared/data/table-definition';
+import { LocalDynamo } from './engine';
+import { directHandler, inProcessClientOptions, serveDynamo } from './server';
+import { startDynamoThread } from './thread';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const call = (db: LocalDynamo, op: string, body: unknown) => {
+  const r = db.handle(`DynamoDB_20120810.${op}`, typeof body === 'string' ? body : JSON.stringify(body));
+  return { status: r.status, body: JSON.parse(r.body) as Record<string, unknown> };
+};
+const table = { TableName: 'things', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' };
+
+describe('local DynamoDB', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'stepflow-dynamo-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps tables and items across a reopen of its journal, deletes and transactions included, and compacts it', async () => {
+    const file = path.join(dir, 'dynamodb.jsonl');
+    const db = await LocalDynamo.open({ journalFile: file });
+    expect(call(db, 'CreateTable', table).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect(call(db, 'UpdateItem', { TableName: 'things', Key: { pk: { S: 'counter' } }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } }).status).toBe(200);
+    call(db, 'PutItem', { TableName: 'things', Item: { pk: { S: 'gone' } } });
+    call(db, 'DeleteItem', { TableName: 'things', Key: { pk: { S: 'gone' } } });
+    call(db, 'TransactWriteItems', { TransactItems: [{ Put: { TableName: 'things', Item: { pk: { S: 'a' } } } }, { Put: { TableName: 'things', Item: { pk: { S: 'b' } } } }] });
+    await db.close();
+    const linesBefore = readFileSync(file, 'utf8').trim().split('\n').length;
+
+    const again = await LocalDynamo.open({ journalFile: file });
+    expect(call(again, 'GetItem', { TableName: 'things', Key: { pk: { S: 'counter' } } }).body).toEqual({ Item: { pk: { S: 'counter' }, n: { N: '5' } } });
+    expect(call(again, 'GetItem', { TableName: 'things', Key: { pk: { S: 'gone' } } }).body).toEqual({});
+    expect((call(again, 'Scan', { TableName: 'things' }).body.Items as unknown[]).length).toBe(3);
+    // Compacted: one line for the table and one per item.
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(4);
+    expect(linesBefore).toBeGreaterThan(4);
+    await again.close();
+  });
+
+  it('ignores a torn last journal line (a stop mid-write) but refuses a damaged one in the middle', async () => {
+    const file = path.join(dir, 'dynamodb.jsonl');
+    const db = await LocalDynamo.open({ journalFile: file });
+    call(db, 'CreateTable', table);
+    call(db, 'PutItem', { TableName: 'things', Item: { pk: { S: 'kept' } } });
+    await db.close();
+    appendFileSync(file, '{"op":"put","table":"things","item":{"pk":{"S":"to');
+    const reopened = await LocalDynamo.open({ journalFile: file });
+    expect((call(reopened, 'Scan', { TableName: 'things' }).body.Items as unknown[]).length).toBe(1);
+    await reopened.close();
+
+    writeFileSync(file, `${readFileSync(file, 'utf8')}not json\n{"op":"drop","table":"things"}\n`);
+    await expect(LocalDynamo.open({ journalFile: file })).rejects.toThrow(/line 3 is not valid JSON/);
+  });
+
+  it('answers bad requests with the protocol error a DynamoDB client understands, and stores nothing', async () => {
+    const db = await LocalDynamo.open();
+    call(db, 'CreateTable', table);
+    const cases: Array<[string, unknown, string, RegExp]> = [
+      ['PutItem', 'not json', 'SerializationException', /JSON/],
+      ['PutItem', '[1]', 'SerializationException', /object/],
+      ['Frobnicate', {}, 'UnknownOperationException', /Frobnicate/],
+      ['PutItem', { TableName: 'things', Item: { pk: { S: 'x' }, bad: { Q: '1' } } }, 'ValidationException', /Item\.bad.*unknown datatype "Q"/],
+      ['PutItem', { TableName: 'things', Item: { pk: { S: 'x' }, n: { N: 'twelve' } } }, 'ValidationException', /numeric/],
+      ['PutItem', { TableName: 'things', Item: { pk: { S: '' } } }, 'ValidationException', /empty string/],
+      ['PutItem', { TableName: 'things', Item: { other: { S: 'x' } } }, 'ValidationException', /Missing the key pk/],
+      ['PutItem', { TableName: 'things', Item: { pk: { S: 'x' } }, ConditionExpression: 'attribute_exists(pk) AND' }, 'ValidationException', /ConditionExpression: Syntax error/],
+      ['PutItem', { TableName: 'things', Item: { pk: { S: 'x' } }, ConditionExpression: 'a = :missing' }, 'ValidationException', /:missing/],
+      ['PutItem', { TableName: 'things', Item: { pk: { S: 'x' } }, Expected: {} }, 'ValidationException', /legacy parameter/],
+      ['GetItem', { TableName: 'nope', Key: { pk: { S: 'x' } } }, 'ResourceNotFoundException', /nope/],
+      ['UpdateItem', { TableName: 'things', Key: { pk: { S: 'x' } }, UpdateExpression: 'SET pk = :v', ExpressionAttributeValues: { ':v': { S: 'y' } } }, 'ValidationException', /part of the key/],
+      ['Query', { TableName: 'things', KeyConditionExpression: 'pk <> :v', ExpressionAttributeValues: { ':v': { S: 'y' } } }, 'ValidationException', /key condition/],
+    ];
+    for (const [op, body, type, message] of cases) {
+      const r = call(db, op, body);
+      expect({ op, status: r.status, type: String(r.body.__type).split('#')[1] }).toEqual({ op, status: 400, type });
+      expect(String(r.body.message)).toMatch(message);
+    }
+    expect(call(db, 'Scan', { TableName: 'things' }).body).toMatchObject({ Count: 0 });
+    await db.close();
+  });
+
+  it('serves the AWS SDK over HTTP on 127.0.0.1, in-process and from a worker thread with the same answers', async () => {
+    const db = await LocalDynamo.open();
+    const server = await serveDynamo(db);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const thread = await startDynamoThread();
+    const clients = {
+      http: new DynamoDBClient({ region: 'us-east-1', credentials, endpoint: server.url }),
+      direct: new DynamoDBClient({ region: 'us-east-1', credentials, ...inProcessClientOptions(directHandler(db), server.url) }),
+      thread: new DynamoDBClient({ region: 'us-east-1', credentials, ...inProcessClientOptions(thread.handler(), thread.url) }),
+    };
+    try {
+      const seen: Record<string, unknown> = {};
+      for (const [name, client] of Object.entries(clients)) {
+        const doc = DynamoDBDocumentClient.from(client);
+        const t = `stepflow-${name}`;
+        await client.send(new CreateTableCommand(tableDefinition(t)));
+        await doc.send(new PutCommand({ TableName: t, Item: { pk: 'e#1', sk: 'seq#0001', seq: 1, event: { type: 'node_started', usage: { cost_usd: 0.1 } } } }));
+        await doc.send(new PutCommand({ TableName: t, Item: { pk: 'e#1', sk: 'seq#0002', seq: 2 } }));
+        await expect(doc.send(new PutCommand({ TableName: t, Item: { pk: 'e#1', sk: 'seq#0002', seq: 3 }, ConditionExpression: 'attribute_not_exists(pk)' }))).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+        const updated = await doc.send(new UpdateCommand({ TableName: t, Key: { pk: 'e#1', sk: 'seq#0001' }, UpdateExpression: 'SET event.usage.cost_usd = event.usage.cost_usd + :c', ExpressionAttributeValues: { ':c': 0.2 }, ReturnValues: 'UPDATED_NEW' }));
+        const last = await doc.send(new QueryCommand({ TableName: t, KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b', ExpressionAttributeValues: { ':p': 'e#1', ':a': 'seq#', ':b': 'seq#9999' }, ScanIndexForward: false, Limit: 1 }));
+        await expect(doc.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: t, Item: { pk: 'x', sk: 'y' } } }, { ConditionCheck: { TableName: t, Key: { pk: 'e#1', sk: 'seq#0001' }, ConditionExpression: 'seq = :two', ExpressionAttributeValues: { ':two': 2 } } }] }))).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+        const untouched = await doc.send(new GetCommand({ TableName: t, Key: { pk: 'x', sk: 'y' } }));
+        seen[name] = { updated: updated.Attributes, last: last.Items, lastKey: last.LastEvaluatedKey, untouched: untouched.Item ?? null };
+      }
+      // 0.1 + 0.2 is exactly 0.3 in DynamoDB's decimal numbers.
+      expect(seen.http).toEqual({ updated: { event: { type: 'node_started', usage: { cost_usd: 0.3 } } }, last: [{ pk: 'e#1', sk: 'seq#0002', seq: 2 }], lastKey: { pk: 'e#1', sk: 'seq#0002' }, untouched: null });
+      expect(seen.direct).toEqual(seen.http);
+      expect(seen.thread).toEqual(seen.http);
+    } finally {
+      for (const c of Object.values(clients)) c.destroy();
+      await server.close();
+      await thread.close();
+      await db.close();
+    }
+  });
+});
