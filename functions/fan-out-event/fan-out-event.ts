@@ -30,6 +30,11 @@ export interface FanOutDeps {
   readonly nodeRuns: NodeRunRepository;
   /** Posts one frame to one connection (API Gateway's @connections API or its local stand-in). */
   readonly post: (connectionId: string, data: string) => Promise<PostOutcome>;
+  /**
+   * Posts frames to one connection in order, stopping at a gone connection (`gone` then); when
+   * given, a batch's frames go in one call instead of one `post` each.
+   */
+  readonly postMany?: (connectionId: string, frames: readonly string[]) => Promise<PostOutcome>;
   /** The tenant of executions started outside the API (no tenant index), e.g. by synth-time triggers. */
   readonly defaultTenant?: string;
   /**
@@ -193,18 +198,22 @@ export async function fanOutEvents(events: readonly LifecycleEvent[], deps: FanO
     // they do not slow the append that the watchers wait for.
     updateRecords(tenantId, events, deps),
     ...subscribers.map(async (connectionId) => {
-      for (const frame of frames) {
-        if ((await deps.post(connectionId, frame)) === 'gone') {
-          gone += 1;
-          await deps.connections.disconnect(connectionId);
-          return;
-        }
+      if ((await postInOrder(deps, connectionId, frames)) === 'gone') {
+        gone += 1;
+        await deps.connections.disconnect(connectionId);
+        return;
       }
       sent += 1;
     }),
   ]);
   // Counts per watcher, reported on each event of the batch.
   return results.map((r) => ({ ...r, sent, gone }));
+}
+
+async function postInOrder(deps: FanOutDeps, connectionId: string, frames: readonly string[]): Promise<PostOutcome> {
+  if (deps.postMany) return deps.postMany(connectionId, frames);
+  for (const frame of frames) if ((await deps.post(connectionId, frame)) === 'gone') return 'gone';
+  return 'sent';
 }
 
 async function tenantOf(executionId: string, deps: FanOutDeps): Promise<string | undefined> {

@@ -22,7 +22,8 @@ export type ToFanOut =
 /** Fan-out thread to main thread. */
 export type FromFanOut =
   | { readonly type: 'ready' }
-  | { readonly type: 'post'; readonly id: number; readonly connectionId: string; readonly data: string }
+  /** Frames for one connection, in order (the main thread stops at a gone connection). */
+  | { readonly type: 'post'; readonly id: number; readonly connectionId: string; readonly frames: readonly string[] }
   /** Events that left the pipeline: stored and posted, or given up on. */
   | { readonly type: 'handled'; readonly eventIds: readonly string[] }
   | { readonly type: 'drained'; readonly id: number }

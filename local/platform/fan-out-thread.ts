@@ -79,7 +79,10 @@ export async function startFanOutThread(options: FanOutThreadOptions): Promise<F
           return;
         case 'post':
           Promise.resolve()
-            .then(() => post(m.connectionId, m.data))
+            .then(async () => {
+              for (const frame of m.frames) if ((await post(m.connectionId, frame)) === 'gone') return 'gone' as const;
+              return 'sent' as const;
+            })
             .then(
               (outcome) => tell({ type: 'posted', id: m.id, outcome }),
               (err: Error) => tell({ type: 'posted', id: m.id, error: err.message }),

@@ -25,11 +25,12 @@ export function createFanOutConsumer(config: FanOutWorkerData, say: (message: Fr
 
   let nextPost = 0;
   const posts = new Map<number, { resolve: (o: PostOutcome) => void; reject: (e: Error) => void }>();
-  const post = (connectionId: string, data: string) =>
+  // A batch's frames for a connection travel in one message (one round trip, not one per frame).
+  const postMany = (connectionId: string, frames: readonly string[]) =>
     new Promise<PostOutcome>((resolve, reject) => {
       const id = ++nextPost;
       posts.set(id, { resolve, reject });
-      say({ type: 'post', id, connectionId, data });
+      say({ type: 'post', id, connectionId, frames });
     });
 
   const deps: FanOutDeps = {
@@ -37,7 +38,8 @@ export function createFanOutConsumer(config: FanOutWorkerData, say: (message: Fr
     connections: new ConnectionRepository(doc, config.tableName),
     executions: new ExecutionRepository(doc, config.tableName),
     nodeRuns: new NodeRunRepository(doc, config.tableName),
-    post,
+    post: (connectionId, data) => postMany(connectionId, [data]),
+    postMany,
     defaultTenant: config.defaultTenant,
     cache: new FanOutCache(),
     logger: { warn: (m) => say({ type: 'log', line: m }) },
