@@ -115,8 +115,8 @@ describe('local DynamoDB', () => {
         const untouched = await doc.send(new GetCommand({ TableName: t, Key: { pk: 'x', sk: 'y' } }));
         seen[name] = { updated: updated.Attributes, last: last.Items, lastKey: last.LastEvaluatedKey, untouched: untouched.Item ?? null };
       }
-      // 0.1 + 0.2 is exactly 0.3 in DynamoDB's decimal numbers.
-      expect(seen.http).toEqual({ updated: { event: { type: 'node_started', usage: { cost_usd: 0.3 } } }, last: [{ pk: 'e#1', sk: 'seq#0002', seq: 2 }], lastKey: { pk: 'e#1', sk: 'seq#0002' }, untouched: null });
+      // 0.1 + 0.2 is exactly 0.3 in DynamoDB's decimal numbers; UPDATED_NEW has only the path written.
+      expect(seen.http).toEqual({ updated: { event: { usage: { cost_usd: 0.3 } } }, last: [{ pk: 'e#1', sk: 'seq#0002', seq: 2 }], lastKey: { pk: 'e#1', sk: 'seq#0002' }, untouched: null });
       expect(seen.direct).toEqual(seen.http);
       expect(seen.thread).toEqual(seen.http);
     } finally {

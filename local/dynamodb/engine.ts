@@ -18,7 +18,7 @@
  * AttributesToGet, ...), PartiQL, streams, backups. Reserved words are not checked.
  */
 import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { applyUpdate, evaluate, parseCondition, parseProjection, parseUpdate, Placeholders, project, type Condition, type Path } from './expressions';
+import { applyUpdate, evaluate, parseCondition, parseProjection, parseUpdate, pathsOf, Placeholders, project, updatedPaths, type Condition, type Path } from './expressions';
 import { checkItem, checkValue, compareValues, DynamoError, invalid, itemSize, MAX_ITEM_BYTES, typeOf, type AttributeValue, type Item } from './values';
 
 type KeyType = 'S' | 'N' | 'B';
@@ -520,7 +520,8 @@ export class LocalDynamo {
     const { item, touched } = update ? applyUpdate(old ?? keyItem, update) : { item: old ?? keyItem, touched: new Set<string>() };
     for (const n of t.keyNames) if (touched.has(n)) throw invalid(`One or more parameter values were invalid: Cannot update attribute ${n}. This attribute is part of the key`);
     t.checkItem(item);
-    const pick = (from: Item | undefined) => Object.fromEntries(Object.entries(from ?? {}).filter(([k]) => touched.has(k)));
+    // UPDATED_*: what the update wrote, down to the nested paths it named.
+    const pick = (from: Item | undefined) => (from && update ? project(from, updatedPaths(update)) : {});
     const attributes = rv === 'ALL_OLD' ? old : rv === 'ALL_NEW' ? item : rv === 'UPDATED_OLD' ? pick(old) : rv === 'UPDATED_NEW' ? pick(item) : undefined;
     return { table: t, put: item, response: attributes && Object.keys(attributes).length > 0 ? { Attributes: attributes } : {} };
   }
@@ -569,9 +570,17 @@ export class LocalDynamo {
     const keyCond = parseCondition(keyText, 'KeyConditionExpression', ph);
     const { hash, range } = this.splitKeyCondition(keyCond, index, t);
     const filter = this.condition(input, ph, 'FilterExpression');
+    const keyNames = [index.hash, ...(index.range === undefined ? [] : [index.range])];
+    const inFilter = filter ? pathsOf(filter).map((p) => p[0] as string).find((n) => keyNames.includes(n)) : undefined;
+    if (inFilter !== undefined) throw invalid(`Filter Expression can only contain non-primary key attributes: Primary key attribute: ${inFilter}`);
     const paths = this.projection(input, ph);
     ph.checkAllUsed();
     const entries = index.partitions.get(scalarKey(hash)) ?? [];
+    if (input.ExclusiveStartKey !== undefined) {
+      const esk = checkItem(input.ExclusiveStartKey, 'ExclusiveStartKey');
+      const eskHash = esk[index.hash];
+      if (!eskHash || scalarKey(eskHash) !== scalarKey(hash) || (range && !evaluate(esk, range))) throw invalid('The provided starting key is outside query boundaries based on provided conditions');
+    }
     const forward = input.ScanIndexForward !== false;
     const ordered = forward ? entries : [...entries].reverse();
     const start = this.startEntry(t, index, input.ExclusiveStartKey);
@@ -679,8 +688,14 @@ export class LocalDynamo {
       else throw invalid(`Query key condition not supported: the condition must be an equality on the hash key (${index.hash})${index.range ? ` and at most one condition (=, <, <=, >, >=, BETWEEN, begins_with) on the range key (${index.range})` : ''}`);
     }
     if (hash === undefined) throw invalid(`Query condition missed key schema element: ${index.hash}`);
-    const type = t.keyTypes.get(index.hash);
-    if (typeOf(hash) !== type) throw invalid(`One or more parameter values were invalid: Condition parameter type does not match schema type`);
+    const mismatch = () => invalid('One or more parameter values were invalid: Condition parameter type does not match schema type');
+    if (typeOf(hash) !== t.keyTypes.get(index.hash)) throw mismatch();
+    if (range && index.range !== undefined) {
+      const rangeType = t.keyTypes.get(index.range);
+      const operands = range.kind === 'between' ? [range.low, range.high] : range.kind === 'compare' || range.kind === 'begins_with' ? [range.left, range.right] : [];
+      for (const o of operands) if (o.kind === 'value' && typeOf(o.value) !== rangeType) throw mismatch();
+      if (range.kind === 'begins_with' && rangeType === 'N') throw invalid('Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N');
+    }
     return { hash, range };
   }
 

@@ -148,6 +148,23 @@ class Parser {
     if (this.peek().t !== 'end') this.fail();
   }
 
+  /** Whether the '(' at `offset` closes right before the ')' that closes the one before it. */
+  private closesRight(offset: number): boolean {
+    let depth = 0;
+    for (let i = this.pos + offset; i < this.tokens.length; i++) {
+      const t = this.tokens[i] as Token;
+      if (t.t === 'punct' && t.v === '(') depth += 1;
+      else if (t.t === 'punct' && t.v === ')') {
+        depth -= 1;
+        if (depth === 0) {
+          const after = this.tokens[i + 1];
+          return after?.t === 'punct' && after.v === ')';
+        }
+      }
+    }
+    return false;
+  }
+
   // path := element ('.' element | '[' n ']')*
   path(): Path {
     const out: Array<string | number> = [this.element()];
@@ -215,6 +232,7 @@ class Parser {
   }
   private primary(): Condition {
     if (this.isPunct('(')) {
+      if (this.isPunct('(', 1) && this.closesRight(1)) this.fail('The expression has redundant parentheses;');
       this.pos += 1;
       const c = this.condition();
       this.expectPunct(')');
@@ -272,7 +290,9 @@ class Parser {
     const op = this.peek();
     if (op.t === 'punct' && ['=', '<>', '<', '<=', '>', '>='].includes(op.v)) {
       this.pos += 1;
-      return { kind: 'compare', op: op.v as '=' | '<>' | '<' | '<=' | '>' | '>=', left, right: this.operand() };
+      const right = this.operand();
+      if (sameOperand(left, right)) this.fail(`The first operand must be distinct from the remaining operands for this operator or function; operator: ${op.v}`);
+      return { kind: 'compare', op: op.v as '=' | '<>' | '<' | '<=' | '>' | '>=', left, right };
     }
     return this.fail();
   }
@@ -353,6 +373,48 @@ class Parser {
   }
 }
 
+function sameOperand(a: Operand, b: Operand): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'value') return false;
+  return (a as { path: Path }).path.join('\u0000') === (b as { path: Path }).path.join('\u0000');
+}
+
+/** The document paths a condition reads. */
+export function pathsOf(c: Condition): Path[] {
+  const fromOperand = (o: Operand): Path[] => (o.kind === 'value' ? [] : [o.path]);
+  switch (c.kind) {
+    case 'and':
+    case 'or':
+      return [...pathsOf(c.left), ...pathsOf(c.right)];
+    case 'not':
+      return pathsOf(c.operand);
+    case 'compare':
+    case 'begins_with':
+    case 'contains':
+      return [...fromOperand(c.left), ...fromOperand(c.right)];
+    case 'between':
+      return [c.operand, c.low, c.high].flatMap(fromOperand);
+    case 'in':
+      return [c.operand, ...c.list].flatMap(fromOperand);
+    case 'exists':
+    case 'not_exists':
+    case 'type':
+      return [c.path];
+  }
+}
+
+/** Refuses paths of which one is another or inside another (DynamoDB's "overlap"). */
+function checkOverlap(paths: readonly Path[], what: string): void {
+  const text = paths.map((p) => p.map((x) => (typeof x === 'number' ? `[${x}]` : `.${x}`)).join('').slice(1));
+  for (let i = 0; i < text.length; i++) {
+    for (let j = i + 1; j < text.length; j++) {
+      const a = text[i] as string;
+      const b = text[j] as string;
+      if (a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`)) throw invalid(`Invalid ${what}: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [${a}], path two: [${b}]`);
+    }
+  }
+}
+
 export function parseCondition(text: string, what: string, ph: Placeholders): Condition {
   const p = new Parser(text, what, ph);
   const c = p.condition();
@@ -364,21 +426,20 @@ export function parseUpdate(text: string, ph: Placeholders): Update {
   const p = new Parser(text, 'UpdateExpression', ph);
   const u = p.update();
   p.end();
-  const paths = [...u.set.map((s) => s.path), ...u.remove, ...u.add.map((a) => a.path), ...u.delete.map((d) => d.path)].map((x) => x.join('.'));
-  for (let i = 0; i < paths.length; i++) {
-    for (let j = i + 1; j < paths.length; j++) {
-      const a = paths[i] as string;
-      const b = paths[j] as string;
-      if (a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`)) throw invalid(`Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [${a}], path two: [${b}]`);
-    }
-  }
+  checkOverlap(updatedPaths(u), 'UpdateExpression');
   return u;
+}
+
+/** Every path an update writes or removes. */
+export function updatedPaths(u: Update): Path[] {
+  return [...u.set.map((s) => s.path), ...u.remove, ...u.add.map((a) => a.path), ...u.delete.map((d) => d.path)];
 }
 
 export function parseProjection(text: string, ph: Placeholders): Path[] {
   const p = new Parser(text, 'ProjectionExpression', ph);
   const paths = p.projection();
   p.end();
+  checkOverlap(paths, 'ProjectionExpression');
   return paths;
 }
 
