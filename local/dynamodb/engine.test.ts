@@ -12,6 +12,9 @@ import { tableDefinition } from '../../functions/_shared/data/table-definition';
 import { LocalDynamo } from './engine';
 import { directHandler, inProcessClientOptions, serveDynamo } from './server';
 import { startDynamoThread } from './thread';
+import { migrateFromDynalite } from './migrate';
+import dynalite from 'dynalite';
+import type { AddressInfo } from 'node:net';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const call = (db: LocalDynamo, op: string, body: unknown) => {
@@ -125,5 +128,34 @@ describe('local DynamoDB', () => {
       await thread.close();
       await db.close();
     }
+  });
+
+  it('moves a dynalite data folder (the platform before local/dynamodb) into the journal: tables, indexes and items', async () => {
+    const old = path.join(dir, 'dynamodb');
+    const server = dynalite({ path: old, createTableMs: 0 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const client = new DynamoDBClient({ region: 'us-east-1', credentials, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const doc = DynamoDBDocumentClient.from(client);
+    await client.send(new CreateTableCommand(tableDefinition('stepflow')));
+    for (let i = 0; i < 30; i++) await doc.send(new PutCommand({ TableName: 'stepflow', Item: { pk: `w#${i % 3}`, sk: `v#${i}`, gsi1pk: 'all', gsi1sk: `${i}`, body: { n: i } } }));
+    client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+
+    const journal = path.join(dir, 'dynamodb.jsonl');
+    expect(await migrateFromDynalite(old, journal)).toEqual({ tables: 1, items: 30 });
+    const db = await LocalDynamo.open({ journalFile: journal });
+    const byIndex = call(db, 'Query', { TableName: 'stepflow', IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :a', ExpressionAttributeValues: { ':a': { S: 'all' } } });
+    expect(byIndex.body.Count).toBe(30);
+    expect(call(db, 'GetItem', { TableName: 'stepflow', Key: { pk: { S: 'w#1' }, sk: { S: 'v#7' } } }).body).toMatchObject({ Item: { body: { M: { n: { N: '7' } } } } });
+    await db.close();
+  });
+
+  it('fails requests with an error, not a hang, once the DynamoDB thread has stopped', async () => {
+    const thread = await startDynamoThread();
+    const client = new DynamoDBClient({ region: 'us-east-1', credentials, maxAttempts: 1, ...inProcessClientOptions(thread.handler(), thread.url) });
+    await client.send(new CreateTableCommand(tableDefinition('before')));
+    await thread.close();
+    await expect(client.send(new CreateTableCommand(tableDefinition('after')))).rejects.toThrow(/local DynamoDB thread has stopped/);
+    client.destroy();
   });
 });

@@ -131,11 +131,22 @@ export function portHandler(port: MessagePort): SdkRequestHandler {
     waiting.delete(a.id);
     resolve?.(a);
   });
+  // The DynamoDB thread went away (stopped or crashed): what waits gets an error, not a hang.
+  let closed = false;
+  port.on('close', () => {
+    closed = true;
+    for (const resolve of waiting.values()) resolve({ id: 0, status: 500, body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'the local DynamoDB thread has stopped' }) });
+    waiting.clear();
+  });
   // Only while requests are outstanding does the port keep the process alive.
   port.unref();
   return {
     handle: (request) =>
       new Promise((resolve) => {
+        if (closed) {
+          resolve(response(500, JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'the local DynamoDB thread has stopped' })));
+          return;
+        }
         const id = ++next;
         if (waiting.size === 0) port.ref();
         waiting.set(id, (a) => {

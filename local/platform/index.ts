@@ -17,6 +17,7 @@
  * Only the adapters at the edge differ from AWS: the routers, the fan-out, the WebSocket routes,
  * the authenticators and the runtimes are the Lambdas' own modules.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -63,6 +64,7 @@ import { defaultRuntimes } from '../engine/default-runtimes';
 import { loadEnv } from '../../functions/_shared/env';
 import { builtinTools } from '../../functions/run-tool/tools';
 import { inProcessClientOptions, type SdkRequestHandler } from '../dynamodb/server';
+import { migrateFromDynalite } from '../dynamodb/migrate';
 import { startDynamoThread } from '../dynamodb/thread';
 import { LocalEngine } from '../engine';
 import { LocalEventBus } from '../eventbridge/bus';
@@ -201,7 +203,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     let dynamoPort: (() => MessagePort) | undefined;
     let requestHandler: SdkRequestHandler | undefined;
     if ((options.dynamo ?? 'local') === 'local') {
-      const db = await startDynamoThread(options.memory ? {} : { journalFile: path.join(dataDir, 'dynamodb.jsonl') });
+      const journalFile = path.join(dataDir, 'dynamodb.jsonl');
+      // A data folder from before local/dynamodb: its tables move into the journal once.
+      if (!options.memory && !existsSync(journalFile) && existsSync(path.join(dataDir, 'dynamodb'))) {
+        const moved = await migrateFromDynalite(path.join(dataDir, 'dynamodb'), journalFile);
+        log(`moved ${moved.items} DynamoDB item(s) from ${path.join(dataDir, 'dynamodb')} (dynalite) into ${journalFile}`);
+      }
+      const db = await startDynamoThread(options.memory ? {} : { journalFile });
       closers.push(() => db.close());
       dynamoUrl = db.url;
       dynamoPort = () => db.port();

@@ -77,6 +77,40 @@ describe('restarting the local platform', () => {
       await platform.close();
     }
   });
+
+  it('keeps the data of a folder written with dynalite (before local/dynamodb): moved once into the journal', async () => {
+    const oldDir = await mkdtemp(path.join(tmpdir(), 'stepflow-upgrade-'));
+    try {
+      let platform = await startPlatform({ dataDir: oldDir, dynamo: 'dynalite' });
+      const token = await platform.devToken({ tenantId: 'acme' });
+      await api(platform, token).publish('triage', example('support-ticket-triage').workflow);
+      const run = await api(platform, token).execute('triage', example('support-ticket-triage').input);
+      await platform.settle();
+      const log = (await platform.parts.eventLog.read('acme', run, { afterSeq: 0 })).items;
+      await platform.close();
+
+      const lines: string[] = [];
+      platform = await startPlatform({ dataDir: oldDir, log: (l) => lines.push(l) });
+      try {
+        expect(lines.join('\n')).toMatch(/moved \d+ DynamoDB item\(s\) .* into .*dynamodb\.jsonl/);
+        const client = api(platform, token);
+        expect((await client.call('GET', '/workflows/triage')).status).toBe(200);
+        // Every event stored before the upgrade, as it was (the run may have gone on before the stop).
+        const after = (await platform.parts.eventLog.read('acme', run, { afterSeq: 0 })).items;
+        expect(log.length).toBeGreaterThan(2);
+        expect(after.slice(0, log.length)).toEqual(log);
+      } finally {
+        await platform.close();
+      }
+      // Moved once: the next start reads the journal.
+      lines.length = 0;
+      platform = await startPlatform({ dataDir: oldDir, log: (l) => lines.push(l) });
+      await platform.close();
+      expect(lines.join('\n')).not.toMatch(/moved/);
+    } finally {
+      await rm(oldDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('triggers', () => {
