@@ -238,11 +238,16 @@ export interface LocalDynamoOptions {
   readonly journalFile?: string;
   /** The region in ARNs. @default 'us-east-1' */
   readonly region?: string;
+  /** Journal lines written after which it is compacted, if they outnumber the live ones 3 to 1. @default 100000 */
+  readonly compactAfter?: number;
 }
 
 export class LocalDynamo {
   private readonly tables = new Map<string, Table>();
   private fd: number | undefined;
+  /** Journal lines at the last compaction, and written since. */
+  private liveLines = 0;
+  private linesWritten = 0;
   private closed = false;
 
   private constructor(private readonly options: LocalDynamoOptions) {}
@@ -819,7 +824,15 @@ export class LocalDynamo {
         this.replayRecord(record);
       });
     }
-    // Compacted at every open: one line per table and item.
+    this.compact(file);
+  }
+
+  /**
+   * Rewrites the journal as one line per table and item (at open, and while running once it
+   * has grown to several times that), through a temporary file renamed over it.
+   */
+  private compact(file: string): void {
+    if (this.fd !== undefined) closeSync(this.fd);
     const snapshot: string[] = [];
     for (const t of this.tables.values()) {
       snapshot.push(JSON.stringify({ op: 'create', def: t.def } satisfies JournalRecord));
@@ -829,6 +842,8 @@ export class LocalDynamo {
     writeFileSync(`${file}.tmp`, snapshot.length > 0 ? `${snapshot.join('\n')}\n` : '');
     renameSync(`${file}.tmp`, file);
     this.fd = openSync(file, 'a');
+    this.liveLines = snapshot.length;
+    this.linesWritten = 0;
   }
 
   private replayRecord(r: JournalRecord): void {
@@ -859,8 +874,11 @@ export class LocalDynamo {
   }
 
   private log(record: JournalRecord): void {
-    if (this.fd === undefined) return;
+    if (this.fd === undefined || !this.options.journalFile) return;
     writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    this.linesWritten += 1;
+    // Updates rewrite whole items: compact once the journal is mostly superseded lines.
+    if (this.linesWritten >= (this.options.compactAfter ?? 100_000) && this.linesWritten > 3 * this.liveLines) this.compact(this.options.journalFile);
   }
 }
 
