@@ -172,4 +172,55 @@ describe('local DynamoDB', () => {
     await expect(client.send(new CreateTableCommand(tableDefinition('after')))).rejects.toThrow(/local DynamoDB thread has stopped/);
     client.destroy();
   });
+
+  it('answers every malformed variant of valid requests with a 4xx naming the problem, never a 500 (20,000 seeded mutations)', async () => {
+    const db = await LocalDynamo.open();
+    call(db, 'CreateTable', { ...tableDefinition('tbl'), TableName: 'tbl' });
+    const key = { pk: { S: 'a' }, sk: { S: 'b' } };
+    const valid: Record<string, Record<string, unknown>> = {
+      PutItem: { TableName: 'tbl', Item: { ...key, m: { M: { x: { L: [{ N: '1' }] } } } }, ConditionExpression: 'attribute_not_exists(pk) OR #n = :v', ExpressionAttributeNames: { '#n': 'm' }, ExpressionAttributeValues: { ':v': { N: '1' } }, ReturnValues: 'ALL_OLD' },
+      UpdateItem: { TableName: 'tbl', Key: key, UpdateExpression: 'SET #n.x[0] = :v ADD c :v', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: { '#n': 'm' }, ExpressionAttributeValues: { ':v': { N: '1' } }, ReturnValues: 'UPDATED_NEW' },
+      Query: { TableName: 'tbl', KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', FilterExpression: 'c > :v', ProjectionExpression: 'm.x[0], c', ExpressionAttributeValues: { ':p': { S: 'a' }, ':s': { S: 'b' }, ':v': { N: '0' } }, Limit: 5, ScanIndexForward: false },
+      Scan: { TableName: 'tbl', IndexName: 'gsi1', FilterExpression: 'size(m) > :v', ExpressionAttributeValues: { ':v': { N: '0' } }, Segment: 0, TotalSegments: 2, Limit: 3 },
+      BatchWriteItem: { RequestItems: { tbl: [{ PutRequest: { Item: { pk: { S: 'x' }, sk: { S: 'y' } } } }, { DeleteRequest: { Key: { pk: { S: 'a' }, sk: { S: 'z' } } } }] } },
+      BatchGetItem: { RequestItems: { tbl: { Keys: [key], ProjectionExpression: '#n', ExpressionAttributeNames: { '#n': 'm' } } } },
+      TransactWriteItems: { TransactItems: [{ Put: { TableName: 'tbl', Item: { pk: { S: 't' }, sk: { S: 'u' } } } }, { ConditionCheck: { TableName: 'tbl', Key: key, ConditionExpression: 'attribute_exists(pk)' } }, { Update: { TableName: 'tbl', Key: { pk: { S: 'q' }, sk: { S: 'r' } }, UpdateExpression: 'REMOVE m' } }] },
+      TransactGetItems: { TransactItems: [{ Get: { TableName: 'tbl', Key: key } }] },
+      CreateTable: { TableName: 'tbl2', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' },
+      UpdateTimeToLive: { TableName: 'tbl', TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } },
+      ListTables: { Limit: 2, ExclusiveStartTableName: 'a' },
+    };
+    for (const [op, body] of Object.entries(valid)) expect({ op, status: call(db, op, body).status }).toEqual({ op, status: 200 });
+    call(db, 'DeleteTable', { TableName: 'tbl2' });
+    const weird: unknown[] = [null, 1, 'x', true, [], {}, [null], [1], { S: 1 }, { N: 'x' }, { M: null }, { L: 'x' }, { SS: [] }, -1, '#', ':v', { pk: null }, [{}], { S: '' }, 'SET', '(', 'attribute_exists(', '#n.x[0]', ':v + :v'];
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    const paths = (v: unknown, at: Array<string | number> = []): Array<Array<string | number>> =>
+      v === null || typeof v !== 'object' ? [at] : [at, ...Object.entries(v).flatMap(([k, x]) => paths(x, [...at, Array.isArray(v) ? Number(k) : k]))];
+    const replace = (v: unknown, at: Array<string | number>, w: unknown): unknown => {
+      if (at.length === 0) return w;
+      const copy = structuredClone(v) as Record<string | number, unknown>;
+      copy[at[0] as string | number] = replace(copy[at[0] as string | number], at.slice(1), w);
+      return copy;
+    };
+    const ops = Object.keys(valid);
+    const refused = new Map<number, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const op = ops[rnd(ops.length)] as string;
+      let body: unknown = valid[op];
+      for (let k = 1 + rnd(2); k > 0; k--) {
+        const all = paths(body);
+        body = replace(body, all[rnd(all.length)] as Array<string | number>, weird[rnd(weird.length)]);
+      }
+      const r = call(db, op, body);
+      if (r.status !== 200) {
+        expect({ op, body, status: r.status }).toEqual({ op, body, status: 400 });
+        expect(String(r.body.message).length).toBeGreaterThan(10);
+      }
+      refused.set(r.status, (refused.get(r.status) ?? 0) + 1);
+    }
+    // Most mutations are refused; the rest are still well-formed requests.
+    expect(refused.get(400)).toBeGreaterThan(10_000);
+    await db.close();
+  });
 });

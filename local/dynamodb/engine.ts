@@ -365,7 +365,7 @@ export class LocalDynamo {
     const defs = input.AttributeDefinitions;
     if (!Array.isArray(defs) || defs.length === 0) throw invalid('AttributeDefinitions must be a non-empty list');
     const attrs = defs.map((d: unknown) => {
-      const x = d as { AttributeName?: unknown; AttributeType?: unknown };
+      const x = (isObject(d) ? d : {}) as { AttributeName?: unknown; AttributeType?: unknown };
       if (typeof x.AttributeName !== 'string' || !['S', 'N', 'B'].includes(String(x.AttributeType))) throw invalid('Each attribute definition needs an AttributeName and an AttributeType of S, N or B');
       return { AttributeName: x.AttributeName, AttributeType: x.AttributeType as KeyType };
     });
@@ -373,7 +373,7 @@ export class LocalDynamo {
       if (list === undefined) return undefined;
       if (!Array.isArray(list) || list.length === 0) throw invalid(`${kind} must be a non-empty list`);
       return list.map((i: unknown) => {
-        const x = i as { IndexName?: unknown; KeySchema?: unknown; Projection?: { ProjectionType?: unknown; NonKeyAttributes?: unknown } };
+        const x = (isObject(i) ? i : {}) as { IndexName?: unknown; KeySchema?: unknown; Projection?: { ProjectionType?: unknown; NonKeyAttributes?: unknown } };
         if (typeof x.IndexName !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(x.IndexName)) throw invalid(`${kind}: every index needs an IndexName of 3 to 255 characters [a-zA-Z0-9_.-]`);
         const type = x.Projection?.ProjectionType;
         if (!['ALL', 'KEYS_ONLY', 'INCLUDE'].includes(String(type))) throw invalid(`${kind} ${x.IndexName}: Projection.ProjectionType must be ALL, KEYS_ONLY or INCLUDE`);
@@ -397,7 +397,7 @@ export class LocalDynamo {
     if (new Set(names).size !== names.length) throw invalid('One or more parameter values were invalid: Duplicate index name');
     const billing = input.BillingMode === undefined ? 'PROVISIONED' : String(input.BillingMode);
     if (!['PROVISIONED', 'PAY_PER_REQUEST'].includes(billing)) throw invalid('BillingMode must be PROVISIONED or PAY_PER_REQUEST');
-    const pt = input.ProvisionedThroughput as { ReadCapacityUnits?: unknown; WriteCapacityUnits?: unknown } | undefined;
+    const pt = (isObject(input.ProvisionedThroughput) ? input.ProvisionedThroughput : undefined) as { ReadCapacityUnits?: unknown; WriteCapacityUnits?: unknown } | undefined;
     if (billing === 'PROVISIONED' && (typeof pt?.ReadCapacityUnits !== 'number' || typeof pt.WriteCapacityUnits !== 'number')) throw invalid('One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED');
     const def: TableDefinition = {
       TableName: name as string,
@@ -424,7 +424,7 @@ export class LocalDynamo {
   private keySchema(value: unknown, where: string): KeySchemaElement[] {
     if (!Array.isArray(value) || value.length < 1 || value.length > 2) throw invalid(`${where} must have one or two elements`);
     const ks = value.map((k: unknown) => {
-      const x = k as { AttributeName?: unknown; KeyType?: unknown };
+      const x = (isObject(k) ? k : {}) as { AttributeName?: unknown; KeyType?: unknown };
       if (typeof x.AttributeName !== 'string' || !['HASH', 'RANGE'].includes(String(x.KeyType))) throw invalid(`${where}: each element needs an AttributeName and a KeyType of HASH or RANGE`);
       return { AttributeName: x.AttributeName, KeyType: x.KeyType as 'HASH' | 'RANGE' };
     });
@@ -709,12 +709,12 @@ export class LocalDynamo {
   private batchGet(input: Json): Json {
     const request = input.RequestItems as Record<string, Json> | undefined;
     if (!request || typeof request !== 'object' || Object.keys(request).length === 0) throw invalid('RequestItems must name at least one table');
-    const total = Object.values(request).reduce((n, r) => n + (Array.isArray(r.Keys) ? r.Keys.length : 0), 0);
+    const total = Object.values(request).reduce((n, r) => n + (isObject(r) && Array.isArray(r.Keys) ? r.Keys.length : 0), 0);
     if (total > 100) throw invalid('Too many items requested for the BatchGetItem call');
     const responses: Record<string, Item[]> = {};
     for (const [name, r] of Object.entries(request)) {
       const t = this.table(name);
-      if (!Array.isArray(r.Keys) || r.Keys.length === 0) throw invalid(`RequestItems ${name}: Keys must be a non-empty list`);
+      if (!isObject(r) || !Array.isArray(r.Keys) || r.Keys.length === 0) throw invalid(`RequestItems ${name}: Keys must be a non-empty list`);
       const ph = this.placeholders(r);
       const paths = this.projection(r, ph);
       ph.checkAllUsed();
@@ -737,6 +737,7 @@ export class LocalDynamo {
       if (!Array.isArray(list) || list.length === 0) throw invalid(`RequestItems ${name} must be a non-empty list of PutRequest or DeleteRequest`);
       const seen = new Set<string>();
       for (const w of list as Array<{ PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } }>) {
+        if (!isObject(w)) throw invalid('Each write request must have exactly one of PutRequest and DeleteRequest');
         let pending: Pending;
         if (w.PutRequest && !w.DeleteRequest) {
           const item = checkItem(w.PutRequest.Item, 'PutRequest.Item');
@@ -763,10 +764,12 @@ export class LocalDynamo {
     const writes: Pending[] = [];
     let failed = false;
     for (const entry of list as Json[]) {
+      if (!isObject(entry)) throw invalid('Each TransactItem must be an object with one of Put, Update, Delete and ConditionCheck');
       const kinds = ['Put', 'Update', 'Delete', 'ConditionCheck'].filter((k) => k in entry);
       if (kinds.length !== 1) throw invalid('Each TransactItem must have exactly one of Put, Update, Delete and ConditionCheck');
       const kind = kinds[0] as string;
       const body = entry[kind] as Json;
+      if (!isObject(body)) throw invalid(`TransactItems: ${kind} must be an object`);
       const t = this.table(body.TableName);
       const keyItem = kind === 'Put' ? checkItem(body.Item, 'Item') : t.checkKey(body.Key).item;
       const key = `${t.def.TableName}\u0001${t.keyOf(keyItem)}`;
@@ -800,7 +803,7 @@ export class LocalDynamo {
     const list = input.TransactItems;
     if (!Array.isArray(list) || list.length === 0 || list.length > 100) throw invalid('TransactItems must have between 1 and 100 items');
     return { Responses: (list as Array<{ Get?: Json }>).map((x) => {
-      if (!x.Get) throw invalid('Each TransactGetItem must have Get');
+      if (!isObject(x) || !isObject(x.Get)) throw invalid('Each TransactGetItem must be an object with Get');
       const r = this.getItem(x.Get);
       return r.Item ? { Item: r.Item } : {};
     }) };
@@ -888,6 +891,8 @@ interface Pending {
   readonly del?: Item;
   readonly response: Json;
 }
+
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A stable small hash of a partition key, for Scan segments. */
 function hashOf(s: string): number {
