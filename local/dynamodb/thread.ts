@@ -25,14 +25,18 @@ export interface DynamoThread {
  * const client = new DynamoDBClient({ endpoint: db.url, requestHandler: db.handler() });
  * ```
  */
-export async function startDynamoThread(options: { journalFile?: string; port?: number } = {}): Promise<DynamoThread> {
-  const data: DynamoWorkerData = { dynamoWorker: true, ...options };
+export async function startDynamoThread(options: { journalFile?: string; port?: number; onError?: (err: Error) => void } = {}): Promise<DynamoThread> {
+  const { onError, ...rest } = options;
+  const data: DynamoWorkerData = { dynamoWorker: true, ...rest };
   const worker = new Worker(await bundledWorker(path.join(__dirname, 'worker.ts')), { workerData: data });
   const tell = (m: ToDynamoWorker, transfer: MessagePort[] = []) => worker.postMessage(m, transfer);
   const url = await new Promise<string>((resolve, reject) => {
     worker.once('message', (m: FromDynamoWorker) => (m.type === 'ready' ? resolve(m.url) : reject(new Error(`the local DynamoDB did not start: ${m.type === 'failed' ? m.message : m.type}`))));
     worker.once('error', reject);
   });
+  // After start, a failure of the thread is reported (requests then fail with a clear error, see
+  // portHandler) instead of crashing the process through an unhandled 'error' event.
+  worker.on('error', (err) => onError?.(err));
   const port = () => {
     const { port1, port2 } = new MessageChannel();
     tell({ type: 'connect', port: port2 }, [port2]);

@@ -209,7 +209,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         const moved = await migrateFromDynalite(path.join(dataDir, 'dynamodb'), journalFile);
         log(`moved ${moved.items} DynamoDB item(s) from ${path.join(dataDir, 'dynamodb')} (dynalite) into ${journalFile}`);
       }
-      const db = await startDynamoThread(options.memory ? {} : { journalFile });
+      const db = await startDynamoThread({ ...(options.memory ? {} : { journalFile }), onError: (err) => log(`the local DynamoDB thread failed: ${err.stack ?? err.message}`) });
       closers.push(() => db.close());
       dynamoUrl = db.url;
       dynamoPort = () => db.port();
