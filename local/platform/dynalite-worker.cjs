@@ -1,6 +1,6 @@
-// The local platform's DynamoDB-protocol server (dynalite) on its own thread: it is the busiest
-// part under load, and a worker gives it the second core while the engine, fan-out and gateway
-// keep the first. Plain CommonJS so it loads without a TypeScript loader.
+// dynalite on its own thread, for `startPlatform({ dynamo: 'dynalite' })`: the platform's
+// DynamoDB before local/dynamodb, kept to compare (bench/events). Plain CommonJS so it loads
+// without a TypeScript loader.
 const { parentPort, workerData } = require('node:worker_threads');
 const dynalite = require('dynalite');
 
