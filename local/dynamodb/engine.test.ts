@@ -223,4 +223,39 @@ describe('local DynamoDB', () => {
     expect(refused.get(400)).toBeGreaterThan(10_000);
     await db.close();
   });
+
+  it('pages a Query by binary search exactly as a full filter-and-sort would (seeded conditions, directions, limits, start keys)', async () => {
+    const db = await LocalDynamo.open();
+    call(db, 'CreateTable', { TableName: 'nums', KeySchema: [{ AttributeName: 'p', KeyType: 'HASH' }, { AttributeName: 'r', KeyType: 'RANGE' }], AttributeDefinitions: [{ AttributeName: 'p', AttributeType: 'S' }, { AttributeName: 'r', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' });
+    let seed = 11;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    const word = () => Array.from({ length: 1 + rnd(3) }, () => 'abc'[rnd(3)]).join('');
+    const keys = [...new Set(Array.from({ length: 300 }, word))];
+    for (const r of keys) call(db, 'PutItem', { TableName: 'nums', Item: { p: { S: 'P' }, r: { S: r } } });
+    const sorted = [...keys].sort();
+    for (let round = 0; round < 400; round++) {
+      const [a, b] = [word(), word()].sort() as [string, string];
+      const conditions: Array<[string, (r: string) => boolean]> = [
+        ['r = :a', (r) => r === a], ['r < :a', (r) => r < a], ['r <= :a', (r) => r <= a], ['r > :a', (r) => r > a], ['r >= :a', (r) => r >= a],
+        [':a < r', (r) => a < r], [':a >= r', (r) => a >= r], ['r BETWEEN :a AND :b', (r) => r >= a && r <= b], ['begins_with(r, :a)', (r) => r.startsWith(a)],
+      ];
+      const [expr, holds] = conditions[rnd(conditions.length)] as [string, (r: string) => boolean];
+      const forward = rnd(2) === 0;
+      const limit = 1 + rnd(40);
+      const values: Record<string, unknown> = { ':p': { S: 'P' }, ':a': { S: a }, ...(expr.includes(':b') ? { ':b': { S: b } } : {}) };
+      const expected = sorted.filter(holds);
+      if (!forward) expected.reverse();
+      const got: string[] = [];
+      let startKey: unknown;
+      for (let pages = 0; pages < 400; pages++) {
+        const r = call(db, 'Query', { TableName: 'nums', KeyConditionExpression: `p = :p AND ${expr}`, ExpressionAttributeValues: values, ScanIndexForward: forward, Limit: limit, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
+        expect(r.status).toBe(200);
+        got.push(...(r.body.Items as Array<{ r: { S: string } }>).map((x) => x.r.S));
+        startKey = r.body.LastEvaluatedKey;
+        if (!startKey) break;
+      }
+      expect({ expr, a, b, forward, limit, got }).toEqual({ expr, a, b, forward, limit, got: expected });
+    }
+    await db.close();
+  });
 });

@@ -109,6 +109,62 @@ function lowerBound(list: readonly Entry[], e: Entry): number {
   return lo;
 }
 
+/** The first index of a sorted list where `at` holds (it holds from there to the end). */
+function firstIndex(list: readonly Entry[], at: (e: Entry) => boolean): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (at(list[mid] as Entry)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** The slice [lo, hi) of a partition a range-key condition can match (all of it without one). */
+function rangeBounds(list: readonly Entry[], c: Condition | undefined): [number, number] {
+  const n = list.length;
+  if (!c) return [0, n];
+  const atLeast = (v: AttributeValue) => firstIndex(list, (e) => (compareValues(e.range as AttributeValue, v) ?? 0) >= 0);
+  const above = (v: AttributeValue) => firstIndex(list, (e) => (compareValues(e.range as AttributeValue, v) ?? 0) > 0);
+  if (c.kind === 'between' && c.low.kind === 'value' && c.high.kind === 'value') return [atLeast(c.low.value), above(c.high.value)];
+  if (c.kind === 'begins_with' && c.right.kind === 'value') {
+    const from = atLeast(c.right.value);
+    let to = from;
+    while (to < n && evaluateBegins(list[to] as Entry, c.right.value)) to += 1;
+    return [from, to];
+  }
+  if (c.kind === 'compare') {
+    // The range key on the left: `value op key` reads as `key op' value`.
+    const flipped = c.left.kind === 'value';
+    const v = flipped ? c.left : c.right;
+    if (v.kind !== 'value') return [0, n];
+    const op = flipped ? ({ '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=', '<>': '<>' } as const)[c.op] : c.op;
+    switch (op) {
+      case '=':
+        return [atLeast(v.value), above(v.value)];
+      case '<':
+        return [0, atLeast(v.value)];
+      case '<=':
+        return [0, above(v.value)];
+      case '>':
+        return [above(v.value), n];
+      case '>=':
+        return [atLeast(v.value), n];
+      default:
+        return [0, n];
+    }
+  }
+  return [0, n];
+}
+
+function evaluateBegins(e: Entry, prefix: AttributeValue): boolean {
+  const r = e.range;
+  if (r && 'S' in r && 'S' in prefix) return r.S.startsWith(prefix.S);
+  if (r && 'B' in r && 'B' in prefix) return Buffer.from(r.B, 'base64').subarray(0, Buffer.from(prefix.B, 'base64').length).equals(Buffer.from(prefix.B, 'base64'));
+  return false;
+}
+
 const scalarKey = (v: AttributeValue): string => `${typeOf(v)}:${(Object.values(v)[0] as string).toString()}`;
 
 class Table {
@@ -587,13 +643,21 @@ export class LocalDynamo {
       if (!eskHash || scalarKey(eskHash) !== scalarKey(hash) || (range && !evaluate(esk, range))) throw invalid('The provided starting key is outside query boundaries based on provided conditions');
     }
     const forward = input.ScanIndexForward !== false;
-    const ordered = forward ? entries : [...entries].reverse();
     const start = this.startEntry(t, index, input.ExclusiveStartKey);
-    const candidates = ordered.filter((e) => {
-      if (start && (forward ? compareEntries(e, start) <= 0 : compareEntries(e, start) >= 0)) return false;
-      return range === undefined || evaluate(t.items.get(e.key) as Item, range);
-    });
-    return this.page(t, index, candidates, input, filter, paths);
+    // The entries the range condition can match, found by binary search in the sorted partition,
+    // then narrowed to those after the start key: a page costs what it reads, not the partition.
+    let [lo, hi] = rangeBounds(entries, range);
+    if (start) {
+      if (forward) lo = Math.max(lo, firstIndex(entries, (e) => compareEntries(e, start) > 0));
+      else hi = Math.min(hi, firstIndex(entries, (e) => compareEntries(e, start) >= 0));
+    }
+    function* candidates(): Generator<Entry> {
+      for (let i = forward ? lo : hi - 1; forward ? i < hi : i >= lo; i += forward ? 1 : -1) {
+        const e = entries[i] as Entry;
+        if (range === undefined || evaluate(t.items.get(e.key) as Item, range)) yield e;
+      }
+    }
+    return this.page(t, index, candidates(), input, filter, paths);
   }
 
   private scan(input: Json): Json {
@@ -618,7 +682,7 @@ export class LocalDynamo {
   }
 
   /** Reads candidates in order up to Limit and 1 MB, then filters and projects. */
-  private page(t: Table, index: Index, candidates: readonly Entry[], input: Json, filter: Condition | undefined, paths: Path[] | undefined): Json {
+  private page(t: Table, index: Index, candidates: Iterable<Entry>, input: Json, filter: Condition | undefined, paths: Path[] | undefined): Json {
     const limit = input.Limit === undefined ? Infinity : Number(input.Limit);
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) throw invalid("1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
     const select = input.Select === undefined ? (paths ? 'SPECIFIC_ATTRIBUTES' : index.name ? 'ALL_PROJECTED_ATTRIBUTES' : 'ALL_ATTRIBUTES') : String(input.Select);
@@ -630,18 +694,29 @@ export class LocalDynamo {
     let scanned = 0;
     let bytes = 0;
     let last: Entry | undefined;
-    for (const e of candidates) {
-      if (scanned >= limit || bytes > MAX_PAGE_BYTES) break;
-      const full = t.items.get(e.key) as Item;
-      const visible = this.projected(t, index, full);
+    const it = candidates[Symbol.iterator]();
+    let stopped = false;
+    for (;;) {
+      if (scanned >= limit) {
+        // Stopped by Limit: DynamoDB gives the last key even when nothing follows.
+        stopped = scanned > 0;
+        break;
+      }
+      const next = it.next();
+      if (next.done) break;
+      if (bytes > MAX_PAGE_BYTES) {
+        // Stopped by the 1 MB page size, with more to read.
+        stopped = true;
+        break;
+      }
+      const e = next.value;
+      const visible = this.projected(t, index, t.items.get(e.key) as Item);
       scanned += 1;
       bytes += itemSize(visible);
       last = e;
       if (filter && !evaluate(visible, filter)) continue;
       items.push(visible);
     }
-    // Stopped by Limit (even on the last item, as DynamoDB does) or by the 1 MB page size.
-    const stopped = last !== undefined && (scanned >= limit || (bytes > MAX_PAGE_BYTES && last !== candidates[candidates.length - 1]));
     const lastKey = stopped && last ? this.lastEvaluatedKey(t, index, t.items.get(last.key) as Item) : undefined;
     return {
       ...(select === 'COUNT' ? {} : { Items: items.map((i) => (paths ? project(i, paths) : i)) }),
