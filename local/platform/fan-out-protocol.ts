@@ -14,7 +14,8 @@ export interface FanOutWorkerData {
 
 /** Main thread to fan-out thread. */
 export type ToFanOut =
-  | { readonly type: 'send'; readonly message: FanOutMessage }
+  /** `seq` numbers the message for this side, which keeps it until it is reported done. */
+  | { readonly type: 'send'; readonly seq: number; readonly message: FanOutMessage }
   | { readonly type: 'posted'; readonly id: number; readonly outcome?: 'sent' | 'gone'; readonly error?: string }
   | { readonly type: 'drain'; readonly id: number }
   | { readonly type: 'close'; readonly id: number };
@@ -24,7 +25,7 @@ export type FromFanOut =
   | { readonly type: 'ready' }
   /** Frames for one connection, in order (the main thread stops at a gone connection). */
   | { readonly type: 'post'; readonly id: number; readonly connectionId: string; readonly frames: readonly string[] }
-  /** Events that left the pipeline: stored and posted, or given up on. */
-  | { readonly type: 'handled'; readonly eventIds: readonly string[] }
+  /** Messages that left the pipeline (stored and posted, or given up on), and their events. */
+  | { readonly type: 'handled'; readonly seqs: readonly number[]; readonly eventIds: readonly string[] }
   | { readonly type: 'drained'; readonly id: number }
   | { readonly type: 'log'; readonly line: string };

@@ -45,26 +45,26 @@ export function createFanOutConsumer(config: FanOutWorkerData, say: (message: Fr
     logger: { warn: (m) => say({ type: 'log', line: m }) },
   };
 
-  const eventIds = (messages: readonly FanOutMessage[]) => messages.flatMap((m) => (m.kind === 'event' ? [m.event.event_id] : []));
-  const queue = new LocalFifoQueue<FanOutMessage>({
+  type Queued = { readonly seq: number; readonly message: FanOutMessage };
+  const done = (items: readonly Queued[]) => say({ type: 'handled', seqs: items.map((q) => q.seq), eventIds: items.flatMap((q) => (q.message.kind === 'event' ? [q.message.event.event_id] : [])) });
+  const queue = new LocalFifoQueue<Queued>({
     // An execution's events that reach this thread together are stored and posted together.
     gather: true,
     // Up to 10 messages of an execution at once, as the fan-out Lambda reads its FIFO queue.
-    batchConsumer: async (messages) => {
+    batchConsumer: async (items) => {
       let failure: unknown;
       await fanOutMessages(
-        messages.map((message) => ({ message, group: groupOf(message) })),
+        items.map(({ message }) => ({ message, group: groupOf(message) })),
         deps,
         (_items, err) => (failure ??= err),
         () => failure !== undefined,
       );
       if (failure !== undefined) throw failure;
-      const handled = eventIds(messages);
-      if (handled.length > 0) say({ type: 'handled', eventIds: handled });
+      done(items);
     },
-    onDeadLetter: (message, err) => {
-      say({ type: 'handled', eventIds: eventIds([message]) });
-      say({ type: 'log', line: `fan-out gave up on a ${message.kind} message: ${(err as Error).message}` });
+    onDeadLetter: (item, err) => {
+      done([item]);
+      say({ type: 'log', line: `fan-out gave up on a ${item.message.kind} message: ${(err as Error).message}` });
     },
   });
 
@@ -72,7 +72,7 @@ export function createFanOutConsumer(config: FanOutWorkerData, say: (message: Fr
     receive: (m) => {
       switch (m.type) {
         case 'send':
-          queue.send(groupOf(m.message), m.message);
+          queue.send(groupOf(m.message), { seq: m.seq, message: m.message });
           return;
         case 'posted': {
           const waiting = posts.get(m.id);

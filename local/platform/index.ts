@@ -70,7 +70,7 @@ import { LocalEngine } from '../engine';
 import { LocalEventBus } from '../eventbridge/bus';
 import { startWebSocketGateway, type WebSocketGateway } from '../websocket/gateway';
 import { EventBacklog } from './backlog';
-import { startFanOutThread } from './fan-out-thread';
+import { startFanOutThread, type FanOutThread } from './fan-out-thread';
 import { serveStatic } from './static';
 import { TriggerManager, type TriggerStarter } from './triggers';
 
@@ -162,6 +162,7 @@ export interface PlatformParts {
   readonly eventLog: ExecutionEventLog;
   readonly connections: ConnectionRepository;
   readonly triggers: TriggerManager;
+  readonly fanOut: FanOutThread;
 }
 
 const TABLE = 'stepflow';
@@ -337,7 +338,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const fanOut = await startFanOutThread({
       mode: options.fanOut ?? 'thread',
       dynamoUrl,
-      ...(dynamoPort ? { dynamoPort: dynamoPort() } : {}),
+      ...(dynamoPort ? { connectDynamo: dynamoPort } : {}),
       region: REGION,
       credentials: CREDENTIALS,
       tableName: TABLE,
@@ -570,7 +571,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         await bus.drain();
         await fanOut.drain();
       },
-      parts: { engine, bus, gateway, stepFunctions, doc, s3, executions, eventLog, connections, triggers },
+      parts: { engine, bus, gateway, stepFunctions, doc, s3, executions, eventLog, connections, triggers, fanOut },
       close,
     };
   } catch (err) {

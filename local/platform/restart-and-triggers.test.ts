@@ -10,6 +10,8 @@ import type { ExecutionRecord } from '../../functions/_shared/data';
 import { S3_CREDENTIALS, startPlatform, type Platform } from './index';
 import { api, contiguous, example, WsClient } from './test-support';
 import { signWebhook, TriggerManager } from './triggers';
+import { tenNodeWorkflow } from './load';
+import type { LifecycleEvent } from '@shared/events';
 
 const LOCAL = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
@@ -22,6 +24,45 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('the fan-out thread dying mid-run', () => {
+  it('is restarted with what it had not done: every watcher still gets every event, in order, none missing', async () => {
+    const lines: string[] = [];
+    const platform = await startPlatform({ memory: true, log: (l) => lines.push(l) });
+    try {
+      const token = await platform.devToken({ tenantId: 'acme' });
+      const client = api(platform, token);
+      await client.publish('ten', tenNodeWorkflow('ten'));
+      const watchers = await Promise.all(Array.from({ length: 5 }, () => WsClient.connect(`${platform.wsUrl}?token=${token}`)));
+      const runs = await Promise.all(
+        watchers.map(async (ws, i) => {
+          const id = await client.execute('ten', { n: i });
+          ws.send({ type: 'subscribe', execution_id: id });
+          return id;
+        }),
+      );
+      // Killed once the first run is under way (some events stored and posted, others not yet).
+      await watchers[0]?.waitFor((m) => 'seq' in m && (m as { seq: number }).seq >= 3);
+      await platform.parts.fanOut.kill();
+      await Promise.all(watchers.map((ws, i) => ws.waitFor((m) => m.type === 'execution_completed' && m.execution_id === runs[i], 30_000)));
+      await platform.settle();
+      for (const [i, ws] of watchers.entries()) {
+        const id = runs[i] as string;
+        // A replayed message may post an event twice (the same seq): clients keep the first.
+        const bySeq = new Map<number, LifecycleEvent>();
+        for (const e of ws.events(id)) if (!bySeq.has(e.seq as number)) bySeq.set(e.seq as number, e);
+        const received = [...bySeq.values()];
+        expect(contiguous(received)).toBe(22);
+        const stored = await platform.parts.eventLog.read('acme', id, { afterSeq: 0 });
+        expect(stored.items.map((x) => x.event.event_id)).toEqual(received.map((e) => e.event_id));
+      }
+      expect(lines.join('\n')).toMatch(/fan-out thread stopped .* restarting it/);
+      await Promise.all(watchers.map((ws) => ws.close()));
+    } finally {
+      await platform.close();
+    }
+  });
+});
 
 describe('restarting the local platform', () => {
   let dataDir: string;
