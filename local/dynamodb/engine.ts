@@ -59,6 +59,8 @@ interface Entry {
 
 class Index {
   readonly partitions = new Map<string, Entry[]>();
+  /** The partition keys in order, kept as partitions come and go: Scan's order. */
+  readonly order: string[] = [];
   constructor(
     readonly name: string | undefined,
     readonly hash: string,
@@ -78,7 +80,10 @@ class Index {
     const e = this.entryOf(item, key);
     if (!e) return;
     let list = this.partitions.get(e.partition);
-    if (!list) this.partitions.set(e.partition, (list = []));
+    if (!list) {
+      this.partitions.set(e.partition, (list = []));
+      this.order.splice(stringBound(this.order, e.partition), 0, e.partition);
+    }
     list.splice(lowerBound(list, e.entry), 0, e.entry);
   }
 
@@ -89,8 +94,23 @@ class Index {
     if (!list) return;
     const i = lowerBound(list, e.entry);
     if (list[i]?.key === key) list.splice(i, 1);
-    if (list.length === 0) this.partitions.delete(e.partition);
+    if (list.length === 0) {
+      this.partitions.delete(e.partition);
+      this.order.splice(stringBound(this.order, e.partition), 1);
+    }
   }
+}
+
+/** The first index of a sorted list of strings not below `s`. */
+function stringBound(list: readonly string[], s: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((list[mid] as string) < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function compareEntries(a: Entry, b: Entry): number {
@@ -670,15 +690,18 @@ export class LocalDynamo {
     const segment = input.Segment === undefined ? 0 : Number(input.Segment);
     const total = input.TotalSegments === undefined ? 1 : Number(input.TotalSegments);
     if (!Number.isInteger(total) || total < 1 || total > 1_000_000 || !Number.isInteger(segment) || segment < 0 || segment >= total) throw invalid('Segment must be at least 0 and less than TotalSegments (1 to 1000000)');
-    const partitions = [...index.partitions.keys()].sort().filter((p) => total === 1 || hashOf(p) % total === segment);
-    const all = partitions.flatMap((p) => (index.partitions.get(p) as Entry[]).map((e) => ({ p, e })));
     const start = this.startEntry(t, index, input.ExclusiveStartKey);
-    let from = 0;
-    if (start) {
-      from = all.findIndex(({ p, e }) => (p === start.partition ? compareEntries(e, start) > 0 : p > start.partition));
-      if (from < 0) from = all.length;
+    // Partitions in key order from the start key's, read lazily: a page costs what it reads.
+    function* candidates(): Generator<Entry> {
+      for (let i = start ? stringBound(index.order, start.partition) : 0; i < index.order.length; i++) {
+        const p = index.order[i] as string;
+        if (total > 1 && hashOf(p) % total !== segment) continue;
+        const entries = index.partitions.get(p) as Entry[];
+        const from = start && p === start.partition ? firstIndex(entries, (e) => compareEntries(e, start) > 0) : 0;
+        for (let j = from; j < entries.length; j++) yield entries[j] as Entry;
+      }
     }
-    return this.page(t, index, all.slice(from).map((x) => x.e), input, filter, paths);
+    return this.page(t, index, candidates(), input, filter, paths);
   }
 
   /** Reads candidates in order up to Limit and 1 MB, then filters and projects. */
