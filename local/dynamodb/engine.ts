@@ -97,7 +97,8 @@ class Index {
     if (list[i]?.key === key) list.splice(i, 1);
     if (list.length === 0) {
       this.partitions.delete(e.partition);
-      this.order.splice(stringBound(this.order, e.partition), 1);
+      const at = stringBound(this.order, e.partition);
+      if (this.order[at] === e.partition) this.order.splice(at, 1);
     }
   }
 }
@@ -361,6 +362,7 @@ export class LocalDynamo {
       }
       if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new DynamoError('SerializationException', 'The request body must be a JSON object');
       const out = this.dispatch(op, input as Json, target);
+      this.maybeCompact();
       return { status: 200, body: JSON.stringify(out) };
     } catch (err) {
       if (err instanceof DynamoError) {
@@ -390,8 +392,9 @@ export class LocalDynamo {
         const t = this.table(input.TableName);
         const spec = input.TimeToLiveSpecification as { AttributeName?: unknown; Enabled?: unknown } | undefined;
         if (!spec || typeof spec.AttributeName !== 'string' || typeof spec.Enabled !== 'boolean') throw invalid('TimeToLiveSpecification needs AttributeName and Enabled');
-        t.ttl = { AttributeName: spec.AttributeName, Enabled: spec.Enabled };
-        this.log({ op: 'ttl', table: t.def.TableName, spec: t.ttl });
+        const ttl = { AttributeName: spec.AttributeName, Enabled: spec.Enabled };
+        this.log({ op: 'ttl', table: t.def.TableName, spec: ttl });
+        t.ttl = ttl;
         return { TimeToLiveSpecification: t.ttl };
       }
       case 'GetItem':
@@ -487,8 +490,8 @@ export class LocalDynamo {
       CreationDateTime: Date.now() / 1000,
     };
     const table = new Table(def);
-    this.tables.set(def.TableName, table);
     this.log({ op: 'create', def });
+    this.tables.set(def.TableName, table);
     return { TableDescription: table.describe(this.region) };
   }
 
@@ -512,8 +515,8 @@ export class LocalDynamo {
   private deleteTable(input: Json): Json {
     const t = this.table(input.TableName);
     const description = { ...t.describe(this.region), TableStatus: 'DELETING' };
-    this.tables.delete(t.def.TableName);
     this.log({ op: 'drop', table: t.def.TableName });
+    this.tables.delete(t.def.TableName);
     return { TableDescription: description };
   }
 
@@ -625,20 +628,18 @@ export class LocalDynamo {
     return p.response;
   }
 
-  /** Applies checked writes and records them in the journal as one line. */
+  /**
+   * Records checked writes in the journal (as one line), then applies them: a write the journal
+   * could not take (a full disk) fails whole and changes nothing.
+   */
   private apply(writes: readonly Pending[]): void {
-    const records: JournalRecord[] = [];
-    for (const w of writes) {
-      if (w.put) {
-        w.table.put(w.put);
-        records.push({ op: 'put', table: w.table.def.TableName, item: w.put });
-      } else if (w.del) {
-        w.table.delete(w.table.keyOf(w.del));
-        records.push({ op: 'del', table: w.table.def.TableName, key: w.del });
-      }
-    }
+    const records: JournalRecord[] = writes.flatMap((w): JournalRecord[] => (w.put ? [{ op: 'put', table: w.table.def.TableName, item: w.put }] : w.del ? [{ op: 'del', table: w.table.def.TableName, key: w.del }] : []));
     if (records.length === 1) this.log(records[0] as JournalRecord);
     else if (records.length > 1) this.log({ op: 'tx', ops: records });
+    for (const w of writes) {
+      if (w.put) w.table.put(w.put);
+      else if (w.del) w.table.delete(w.table.keyOf(w.del));
+    }
   }
 
   // ---- reads of many
@@ -934,18 +935,22 @@ export class LocalDynamo {
    * has grown to several times that), through a temporary file renamed over it.
    */
   private compact(file: string): void {
-    if (this.fd !== undefined) closeSync(this.fd);
     const snapshot: string[] = [];
     for (const t of this.tables.values()) {
       snapshot.push(JSON.stringify({ op: 'create', def: t.def } satisfies JournalRecord));
       if (t.ttl) snapshot.push(JSON.stringify({ op: 'ttl', table: t.def.TableName, spec: t.ttl } satisfies JournalRecord));
       for (const item of t.items.values()) snapshot.push(JSON.stringify({ op: 'put', table: t.def.TableName, item } satisfies JournalRecord));
     }
+    // Written aside first: if that fails (a full disk) the journal is as it was and stays open.
     writeFileSync(`${file}.tmp`, snapshot.length > 0 ? `${snapshot.join('\n')}\n` : '');
-    renameSync(`${file}.tmp`, file);
-    this.fd = openSync(file, 'a');
-    this.liveLines = snapshot.length;
-    this.linesWritten = 0;
+    if (this.fd !== undefined) closeSync(this.fd);
+    try {
+      renameSync(`${file}.tmp`, file);
+      this.liveLines = snapshot.length;
+      this.linesWritten = 0;
+    } finally {
+      this.fd = openSync(file, 'a');
+    }
   }
 
   private replayRecord(r: JournalRecord): void {
@@ -979,8 +984,19 @@ export class LocalDynamo {
     if (this.fd === undefined || !this.options.journalFile) return;
     writeSync(this.fd, `${JSON.stringify(record)}\n`);
     this.linesWritten += 1;
-    // Updates rewrite whole items: compact once the journal is mostly superseded lines.
-    if (this.linesWritten >= (this.options.compactAfter ?? 100_000) && this.linesWritten > 3 * this.liveLines) this.compact(this.options.journalFile);
+  }
+
+  /**
+   * Updates rewrite whole items: the journal is compacted once it is mostly superseded lines.
+   * Only between requests, when the tables hold everything the journal does.
+   */
+  private maybeCompact(): void {
+    if (!this.options.journalFile || this.linesWritten < (this.options.compactAfter ?? 100_000) || this.linesWritten <= 3 * this.liveLines) return;
+    try {
+      this.compact(this.options.journalFile);
+    } catch {
+      // The request succeeded and the journal holds it; compaction is tried again after the next.
+    }
   }
 }
 
