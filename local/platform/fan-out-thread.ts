@@ -77,6 +77,9 @@ export async function startFanOutThread(options: FanOutThreadOptions): Promise<F
   let nextId = 0;
   let failed: Error | undefined;
   let closing = false;
+  // While a new thread starts, messages and drains only wait in the maps above: the new thread
+  // gets them all, in the order they were sent, once it is ready.
+  let restarting = false;
   const restarts: number[] = [];
   let current!: Pick<Worker, 'postMessage' | 'on' | 'once' | 'terminate'>;
 
@@ -141,11 +144,13 @@ export async function startFanOutThread(options: FanOutThreadOptions): Promise<F
   };
 
   const restart = async (err: Error): Promise<void> => {
+    restarting = true;
     const now = Date.now();
     restarts.push(now);
     while ((restarts[0] ?? now) < now - 60_000) restarts.shift();
     if (restarts.length > MAX_RESTARTS_PER_MINUTE) {
       log?.(`the fan-out thread failed ${restarts.length} times within a minute; giving up: ${err.stack ?? err.message}`);
+      restarting = false;
       giveUp(err);
       return;
     }
@@ -153,9 +158,11 @@ export async function startFanOutThread(options: FanOutThreadOptions): Promise<F
     try {
       await spawn();
     } catch (e) {
+      restarting = false;
       giveUp(e as Error);
       return;
     }
+    restarting = false;
     for (const [seq, message] of unacked) current.postMessage({ type: 'send', seq, message } satisfies ToFanOut);
     for (const [id, d] of drains) current.postMessage({ type: d.type, id } satisfies ToFanOut);
   };
@@ -167,14 +174,14 @@ export async function startFanOutThread(options: FanOutThreadOptions): Promise<F
       : new Promise<void>((resolve) => {
           const id = ++nextId;
           drains.set(id, { type, resolve });
-          current.postMessage({ type, id } satisfies ToFanOut);
+          if (!restarting) current.postMessage({ type, id } satisfies ToFanOut);
         });
   return {
     send: (message) => {
       if (failed) throw new Error(`the fan-out thread is down: ${failed.message}`);
       const seq = ++nextSeq;
       unacked.set(seq, message);
-      current.postMessage({ type: 'send', seq, message } satisfies ToFanOut);
+      if (!restarting) current.postMessage({ type: 'send', seq, message } satisfies ToFanOut);
     },
     drain: () => ask('drain'),
     kill: async () => {
