@@ -116,9 +116,13 @@ interface PortAnswer {
 
 /** Answers requests that arrive on a MessagePort (from {@link portHandler} in another thread). */
 export function servePort(db: LocalDynamo, port: MessagePort): void {
-  port.on('message', (m: PortRequest) => {
-    const answer = db.handle(m.target, m.body);
-    port.postMessage({ id: m.id, status: answer.status, body: answer.body } satisfies PortAnswer);
+  port.on('message', (batch: PortRequest[]) => {
+    port.postMessage(
+      batch.map((m) => {
+        const answer = db.handle(m.target, m.body);
+        return { id: m.id, status: answer.status, body: answer.body } satisfies PortAnswer;
+      }),
+    );
   });
 }
 
@@ -126,11 +130,20 @@ export function servePort(db: LocalDynamo, port: MessagePort): void {
 export function portHandler(port: MessagePort): SdkRequestHandler {
   let next = 0;
   const waiting = new Map<number, (a: PortAnswer) => void>();
-  port.on('message', (a: PortAnswer) => {
-    const resolve = waiting.get(a.id);
-    waiting.delete(a.id);
-    resolve?.(a);
+  port.on('message', (answers: PortAnswer[]) => {
+    for (const a of answers) {
+      const resolve = waiting.get(a.id);
+      waiting.delete(a.id);
+      resolve?.(a);
+    }
   });
+  // The requests of one turn of the event loop (a batch's parallel writes) travel in one message.
+  let outgoing: PortRequest[] = [];
+  const flush = () => {
+    const batch = outgoing;
+    outgoing = [];
+    if (batch.length > 0 && !closed) port.postMessage(batch);
+  };
   // The DynamoDB thread went away (stopped or crashed): what waits gets an error, not a hang.
   let closed = false;
   port.on('close', () => {
@@ -153,7 +166,8 @@ export function portHandler(port: MessagePort): SdkRequestHandler {
           if (waiting.size === 0) port.unref();
           resolve(response(a.status, a.body));
         });
-        port.postMessage({ id, target: targetOf(request.headers), body: bodyText(request.body) } satisfies PortRequest);
+        outgoing.push({ id, target: targetOf(request.headers), body: bodyText(request.body) });
+        if (outgoing.length === 1) setImmediate(flush);
       }),
     updateHttpClientConfig: () => undefined,
     httpHandlerConfigs: () => ({}),
