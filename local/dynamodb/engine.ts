@@ -427,10 +427,8 @@ export class LocalDynamo {
   }
 
   private table(name: unknown): Table {
-    if (typeof name !== 'string' || name.length < 3 || name.length > 255 || !/^[a-zA-Z0-9_.-]+$/.test(name)) {
-      throw invalid(`1 validation error detected: Value '${String(name)}' at 'tableName' failed to satisfy constraint: Member must have length between 3 and 255 and match [a-zA-Z0-9_.-]+`);
-    }
-    const t = this.tables.get(name);
+    this.tableNameCheck(name);
+    const t = this.tables.get(name as string);
     if (!t) throw new DynamoError('ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
     return t;
   }
@@ -495,7 +493,7 @@ export class LocalDynamo {
     return { TableDescription: table.describe(this.region) };
   }
 
-  private tableNameCheck(name: unknown): void {
+  private tableNameCheck(name: unknown): asserts name is string {
     if (typeof name !== 'string' || name.length < 3 || name.length > 255 || !/^[a-zA-Z0-9_.-]+$/.test(name)) {
       throw invalid(`1 validation error detected: Value '${String(name)}' at 'tableName' failed to satisfy constraint: Member must have length between 3 and 255 and match [a-zA-Z0-9_.-]+`);
     }

@@ -4,7 +4,7 @@
  * placeholders already resolved (every placeholder given must be used, and every one used must
  * be given, as DynamoDB checks), then evaluated against items.
  */
-import { addNumbers, compareValues, invalid, setOf, typeOf, valueSize, valuesEqual, type AttributeValue, type Item, type TypeName, TYPE_NAMES } from './values';
+import { addNumbers, compareValues, invalid, setOf, typeOf, valuesEqual, type AttributeValue, type Item, type TypeName, TYPE_NAMES } from './values';
 
 /** A document path: attribute names and list indexes. */
 export type Path = ReadonlyArray<string | number>;
@@ -691,4 +691,3 @@ export function project(item: Item, paths: readonly Path[]): Item {
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, densify(v)]));
 }
 
-export { valueSize };
